@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zonelab stats: per-CPU event counters and the `stats` file's contents.
+ *
+ * Counters are per CPU so that hot paths (the allocation fast path, later)
+ * never share a cache line to count; a read sums every possible CPU.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpumask.h>
+#include <linux/percpu.h>
+#include <linux/seq_file.h>
+
+#include "zonelab.h"
+
+/* Each CPU writes only its own copy (this_cpu_inc); readers sum them all. */
+DEFINE_PER_CPU(struct zl_stat_cpu, zl_stat_cpu);
+
+static const char * const zl_stat_names[ZL_NR_STATS] = {
+	[ZL_STAT_REBUILDS]		= "rebuilds",
+	[ZL_STAT_REBUILD_SKIPPED]	= "rebuild_skipped",
+	[ZL_STAT_REBUILD_FAILED]	= "rebuild_failed",
+	[ZL_STAT_MEMORY_EVENTS]		= "memory_events",
+};
+
+/**
+ * zl_stat_read() - the sum of one counter over every CPU.
+ * @item:	the counter.
+ *
+ * Lockless: a counter being bumped on another CPU may be missed by this
+ * sum; counters only grow, so a later read never shows less.
+ */
+u64 zl_stat_read(enum zl_stat_item item)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(per_cpu_ptr(&zl_stat_cpu, cpu)->v[item]);
+	return sum;
+}
+
+/**
+ * zl_stats_show() - print every counter as "<key> <value>".
+ * @m:	the seq_file of the `stats` file.
+ */
+void zl_stats_show(struct seq_file *m)
+{
+	int i;
+
+	for (i = 0; i < ZL_NR_STATS; i++)
+		seq_printf(m, "%s %llu\n", zl_stat_names[i],
+			   zl_stat_read(i));
+	zl_rebuild_stats_show(m);
+}

@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zonelab and the kernel agree after the kernel rebuilds its zonelists.
+ *
+ * At boot the kernel orders nodes before the CPU-to-node map is known, so
+ * its boot-time order may differ.  Onlining an offline memory block (a QEMU
+ * pc-dimm, left offline by memhp_default_state=offline) with
+ * online_movable populates an empty Movable zone: the kernel rebuilds its
+ * zonelists and logs "Fallback order for Node N: ..." for every node, and
+ * zonelab's memory notifier publishes a new generation.  From then on both
+ * must agree exactly.  Offlining the block again empties the zone and both
+ * rebuild once more.  Every block is put back offline afterwards.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* 6.1's harness has an unused parameter that -Wextra reports. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "kselftest_harness.h"
+#pragma GCC diagnostic pop
+#include "zonelab_util.h"
+
+#define OFFLINE_TRIES	10
+
+static const char no_block_msg[] =
+	"no offline memory block (a pc-dimm with memhp_default_state=offline)";
+
+/* Everything compared before and after one hotplug operation. */
+struct snap {
+	struct zl_topo *sys;
+	struct zl_zonelists *zl;
+	struct zl_zonelists *kzl;
+	struct zl_stats stats;
+};
+
+static void snap_take(struct __test_metadata *_metadata, struct snap *s)
+{
+	char err[512] = "";
+
+	/* A fresh topology: unknown distances must read -1. */
+	free(s->sys);
+	s->sys = zl_topo_alloc();
+	if (!s->zl)
+		s->zl = zl_zonelists_alloc();
+	if (!s->kzl)
+		s->kzl = zl_zonelists_alloc();
+	ASSERT_NE(NULL, s->sys);
+	ASSERT_NE(NULL, s->zl);
+	ASSERT_NE(NULL, s->kzl);
+	ASSERT_EQ(0, zl_topo_from_system(s->sys, err, sizeof(err)))
+		TH_LOG("%s", err);
+	ASSERT_EQ(0, zl_zonelists_read(s->zl, ZL_ZONELISTS, true, err, sizeof(err)))
+		TH_LOG("%s", err);
+	ASSERT_EQ(0, zl_zonelists_read(s->kzl, ZL_KZONELISTS, false, err, sizeof(err)))
+		TH_LOG("%s", err);
+	ASSERT_EQ(0, zl_stats_read(&s->stats));
+}
+
+static void snap_free(struct snap *s)
+{
+	free(s->sys);
+	free(s->zl);
+	free(s->kzl);
+	memset(s, 0, sizeof(*s));
+}
+
+static bool movable_populated(const struct zl_topo *t, int nid)
+{
+	const struct zl_zone *z = zl_topo_zone(t, nid, "Movable");
+
+	return z && z->present;
+}
+
+/* Zones of node @owner in @z, in list order, as a string. */
+static void zones_of(const struct zl_zref *z, int nr, int owner, char *buf, size_t size)
+{
+	size_t off = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < nr && off < size; i++)
+		if (z[i].nid == owner)
+			off += snprintf(buf + off, size - off, " %s", z[i].zone);
+}
+
+static bool has_zref(const struct zl_zref *z, int nr, int nid, const char *zone)
+{
+	int i;
+
+	for (i = 0; i < nr; i++)
+		if (z[i].nid == nid && !strcmp(z[i].zone, zone))
+			return true;
+	return false;
+}
+
+/*
+ * After one hotplug operation on @block: zonelab followed the kernel.
+ * @before: the snapshot before the operation; @mark: the kernel log then.
+ * @online: the operation onlined (true) or offlined (false) the block.
+ */
+static void check_agreement(struct __test_metadata *_metadata,
+			    const struct zl_block *block, bool online,
+			    const struct snap *before, const struct zl_klog_mark *mark)
+{
+	int (*korder)[ZL_MAX_NODES] = calloc(ZL_MAX_NODES, sizeof(*korder));
+	int (*model)[ZL_MAX_NODES] = calloc(ZL_MAX_NODES, sizeof(*model));
+	int (*kmodel)[ZL_MAX_NODES] = calloc(ZL_MAX_NODES, sizeof(*kmodel));
+	int knr[ZL_MAX_NODES], new_nr[ZL_MAX_NODES], model_nr[ZL_MAX_NODES];
+	int kmodel_nr[ZL_MAX_NODES];
+	bool kfound[ZL_MAX_NODES], new_found[ZL_MAX_NODES];
+	bool rebuilt, stale = false;
+	const char *what = online ? "online" : "offline";
+	struct snap after = { 0 };
+	char a[2048], b[2048];
+	int nid = block->nid, n, owner, model_ret;
+	struct zl_mask kmem;
+	char *log, *since;
+
+	ASSERT_NE(NULL, korder);
+	ASSERT_NE(NULL, model);
+	ASSERT_NE(NULL, kmodel);
+	snap_take(_metadata, &after);
+
+	/* Did the Movable zone of the block's node change populated state? */
+	rebuilt = movable_populated(before->sys, nid) != movable_populated(after.sys, nid);
+	if (online) {
+		EXPECT_TRUE(movable_populated(after.sys, nid))
+			TH_LOG("memory%d onlined movable but node %d's Movable zone is empty",
+			       block->id, nid);
+	}
+
+	/* zonelab saw the event and rebuilt exactly when the kernel did. */
+	EXPECT_EQ(zl_stat(&before->stats, "memory_events") + 1,
+		  zl_stat(&after.stats, "memory_events"))
+		TH_LOG("%s of memory%d: memory_events", what, block->id);
+	EXPECT_EQ(zl_stat(&before->stats, "rebuild_failed"),
+		  zl_stat(&after.stats, "rebuild_failed"));
+	if (rebuilt) {
+		EXPECT_EQ(before->zl->generation + 1, after.zl->generation)
+			TH_LOG("%s of memory%d: generation %ld -> %ld", what, block->id,
+			       before->zl->generation, after.zl->generation);
+		EXPECT_EQ(zl_stat(&before->stats, "rebuilds") + 1,
+			  zl_stat(&after.stats, "rebuilds"));
+		EXPECT_EQ(zl_stat(&before->stats, "rebuild_skipped"),
+			  zl_stat(&after.stats, "rebuild_skipped"));
+	} else {
+		TH_LOG("%s of memory%d: node %d's Movable zone kept its state; no rebuild expected",
+		       what, block->id, nid);
+		EXPECT_EQ(before->zl->generation, after.zl->generation);
+		EXPECT_EQ(zl_stat(&before->stats, "rebuild_skipped") + 1,
+			  zl_stat(&after.stats, "rebuild_skipped"));
+	}
+
+	/* The kernel's log: new lines for every node when it rebuilt. */
+	since = zl_klog_since(mark, NULL);
+	ASSERT_NE(NULL, since);
+	zl_klog_fallback_orders(since, new_found, kmodel, new_nr);
+	free(since);
+	log = zl_klog_read();
+	ASSERT_NE(NULL, log);
+	zl_klog_fallback_orders(log, kfound, korder, knr);
+	free(log);
+
+	/*
+	 * 6.1's offline_pages() rebuilds the zonelists before it clears the
+	 * node from N_MEMORY: when offlining empties the node, the kernel's
+	 * (last) order still holds the node, while zonelab, called at
+	 * MEM_OFFLINE, sees N_MEMORY without it.
+	 */
+	if (!online && zl_mask_test(&before->sys->has_memory, nid) &&
+	    !zl_mask_test(&after.sys->has_memory, nid)) {
+		stale = true;
+		TH_LOG("offline emptied node %d: the kernel ordered with it in N_MEMORY", nid);
+	}
+
+	model_ret = zl_model_orders(after.sys, &after.sys->has_memory, model, model_nr);
+	kmem = after.sys->has_memory;
+	if (stale)
+		zl_mask_set(&kmem, nid);
+	if (zl_model_orders(after.sys, &kmem, kmodel, kmodel_nr))
+		model_ret = -ENODATA;
+	if (model_ret == -ENODATA)
+		TH_LOG("a possible node is offline: no user-space model comparison");
+
+	zl_for_each_node(n, &after.sys->possible) {
+		const struct zl_node_zl *z = &after.zl->node[n], *k = &after.kzl->node[n];
+
+		if (rebuilt)
+			EXPECT_TRUE(new_found[n] && new_nr[n] > 0)
+				TH_LOG("%s of memory%d: no new 'Fallback order for Node %d' line",
+				       what, block->id, n);
+		ASSERT_TRUE(kfound[n])
+			TH_LOG("no 'Fallback order for Node %d' line in the kernel log", n);
+
+		/* The order: the kernel's last line, and the 6.1 algorithm. */
+		zl_format_order(z->order, z->nr_order, a, sizeof(a));
+		zl_format_order(korder[n], knr[n], b, sizeof(b));
+		if (!stale) {
+			EXPECT_STREQ(b, a)
+				TH_LOG("%s of memory%d: node %d order: zonelab '%s', kernel '%s'",
+				       what, block->id, n, a, b);
+		} else if (!model_ret) {
+			zl_format_order(kmodel[n], kmodel_nr[n], a, sizeof(a));
+			EXPECT_STREQ(a, b)
+				TH_LOG("node %d: kernel '%s', model with %d in N_MEMORY '%s'",
+				       n, b, nid, a);
+		}
+		if (!model_ret) {
+			zl_format_order(z->order, z->nr_order, a, sizeof(a));
+			zl_format_order(model[n], model_nr[n], b, sizeof(b));
+			EXPECT_STREQ(b, a)
+				TH_LOG("%s of memory%d: node %d order: zonelab '%s', model '%s'",
+				       what, block->id, n, a, b);
+		}
+
+		/* The lists: exactly the kernel's (zone sets only when stale). */
+		if (!stale) {
+			EXPECT_STREQ(k->fallback_line, z->fallback_line)
+				TH_LOG("%s of memory%d", what, block->id);
+		} else {
+			EXPECT_EQ(k->nr_fallback, z->nr_fallback);
+			for (owner = 0; owner < ZL_MAX_NODES; owner++) {
+				zones_of(z->fallback, z->nr_fallback, owner, a, sizeof(a));
+				zones_of(k->fallback, k->nr_fallback, owner, b, sizeof(b));
+				EXPECT_STREQ(b, a)
+					TH_LOG("node %d: zones of node %d", n, owner);
+			}
+		}
+		EXPECT_STREQ(k->thisnode_line, z->thisnode_line)
+			TH_LOG("%s of memory%d", what, block->id);
+	}
+
+	/* The block's node shows its Movable zone exactly when it is populated. */
+	{
+		const struct zl_node_zl *z = &after.zl->node[nid];
+		bool pop = movable_populated(after.sys, nid);
+
+		EXPECT_EQ(pop, has_zref(z->thisnode, z->nr_thisnode, nid, "Movable"))
+			TH_LOG("node %d thisnode '%s'", nid, z->thisnode_line);
+		EXPECT_EQ(pop, has_zref(z->fallback, z->nr_fallback, nid, "Movable"))
+			TH_LOG("node %d fallback '%s'", nid, z->fallback_line);
+		if (pop)
+			EXPECT_STREQ("Movable", z->thisnode[0].zone)
+				TH_LOG("Movable is the highest zone: it comes first");
+	}
+
+	snap_free(&after);
+	free(korder);
+	free(model);
+	free(kmodel);
+}
+
+FIXTURE(kernel_agree)
+{
+	struct zl_block blocks[ZL_MAX_BLOCKS];
+	int nr_blocks;
+	bool onlined[ZL_MAX_BLOCKS];	/* we onlined it; offline it at teardown */
+	struct zl_klog_mark mark;
+};
+
+FIXTURE_VARIANT(kernel_agree)
+{
+	bool every_block;
+};
+
+FIXTURE_VARIANT_ADD(kernel_agree, first_block)
+{
+	.every_block = false,
+};
+
+FIXTURE_VARIANT_ADD(kernel_agree, every_block)
+{
+	.every_block = true,
+};
+
+FIXTURE_SETUP(kernel_agree)
+{
+	zl_klog_mark(&self->mark);
+	self->nr_blocks = zl_offline_blocks(self->blocks, ZL_MAX_BLOCKS);
+	/* Old generations freed by RCU change `stats`; let them go first. */
+	ASSERT_EQ(0, zl_wait_quiescent(5000));
+}
+
+FIXTURE_TEARDOWN(kernel_agree)
+{
+	char state[32];
+	int i;
+
+	/* Restore: every block we onlined goes back offline. */
+	for (i = 0; i < self->nr_blocks; i++) {
+		if (!self->onlined[i])
+			continue;
+		if (zl_block_state(self->blocks[i].id, state, sizeof(state)) == 0 &&
+		    !strcmp(state, "offline"))
+			continue;
+		EXPECT_EQ(0, zl_block_offline_retry(self->blocks[i].id, OFFLINE_TRIES))
+			TH_LOG("could not put memory%d back offline", self->blocks[i].id);
+	}
+	EXPECT_EQ(0, zl_klog_new_bad(&self->mark));
+}
+
+/* Online one block: zonelab matches the kernel's zonelists and log; offline: again. */
+TEST_F_TIMEOUT(kernel_agree, online_then_offline_agree, 600)
+{
+	struct zl_klog_mark mark;
+	struct snap before = { 0 };
+	char state[32];
+	int i, last, err;
+
+	if (self->nr_blocks <= 0)
+		SKIP(return, "%s", no_block_msg);
+	last = variant->every_block ? self->nr_blocks : 1;
+
+	for (i = 0; i < last; i++) {
+		const struct zl_block *blk = &self->blocks[i];
+
+		ASSERT_LE(0, blk->nid)
+			TH_LOG("memory%d has no node link", blk->id);
+		TH_LOG("memory%d (node %d): online_movable", blk->id, blk->nid);
+
+		/* Online. */
+		snap_take(_metadata, &before);
+		zl_klog_mark(&mark);
+		err = zl_block_set_state(blk->id, "online_movable");
+		ASSERT_EQ(0, err)
+			TH_LOG("online_movable memory%d: %s", blk->id, strerror(-err));
+		self->onlined[i] = true;
+		ASSERT_EQ(0, zl_block_state(blk->id, state, sizeof(state)));
+		ASSERT_STREQ("online", state);
+		check_agreement(_metadata, blk, true, &before, &mark);
+
+		/* Offline again, restoring the state we found. */
+		ASSERT_EQ(0, zl_wait_quiescent(5000));
+		snap_take(_metadata, &before);
+		zl_klog_mark(&mark);
+		err = zl_block_offline_retry(blk->id, OFFLINE_TRIES);
+		ASSERT_EQ(0, err)
+			TH_LOG("offline memory%d: %s", blk->id, strerror(-err));
+		self->onlined[i] = false;
+		ASSERT_EQ(0, zl_block_state(blk->id, state, sizeof(state)));
+		ASSERT_STREQ("offline", state);
+		check_agreement(_metadata, blk, false, &before, &mark);
+		ASSERT_EQ(0, zl_wait_quiescent(5000));
+	}
+	snap_free(&before);
+}
+
+/* After the hotplug round trip, `topology` and zonelab's lists reflect the restored state. */
+TEST_F_TIMEOUT(kernel_agree, round_trip_restores_lists, 600)
+{
+	struct snap before = { 0 }, after = { 0 };
+	int nid, err;
+
+	if (self->nr_blocks <= 0)
+		SKIP(return, "%s", no_block_msg);
+
+	snap_take(_metadata, &before);
+	err = zl_block_set_state(self->blocks[0].id, "online_movable");
+	ASSERT_EQ(0, err)
+		TH_LOG("online_movable memory%d: %s", self->blocks[0].id, strerror(-err));
+	self->onlined[0] = true;
+	err = zl_block_offline_retry(self->blocks[0].id, OFFLINE_TRIES);
+	ASSERT_EQ(0, err)
+		TH_LOG("offline memory%d: %s", self->blocks[0].id, strerror(-err));
+	self->onlined[0] = false;
+	snap_take(_metadata, &after);
+
+	/* Same lists as before the round trip, two generations later. */
+	if (!movable_populated(before.sys, self->blocks[0].nid))
+		EXPECT_EQ(before.zl->generation + 2, after.zl->generation);
+	zl_for_each_node(nid, &before.sys->possible) {
+		EXPECT_STREQ(before.zl->node[nid].order_line, after.zl->node[nid].order_line);
+		EXPECT_STREQ(before.zl->node[nid].fallback_line, after.zl->node[nid].fallback_line);
+		EXPECT_STREQ(before.zl->node[nid].thisnode_line, after.zl->node[nid].thisnode_line);
+	}
+	snap_free(&before);
+	snap_free(&after);
+}
+
+int main(int argc, char **argv)
+{
+	/* Prerequisites here: 6.1's SKIP() in FIXTURE_SETUP runs the body anyway. */
+	zl_prereq(argv[0], ZL_NEED_LOADED);
+	/* Exits through ksft_exit(): zl_prereq()'s atexit() handler unloads. */
+	return test_harness_run(argc, argv);
+}

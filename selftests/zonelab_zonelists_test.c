@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zonelab's `zonelists`: format, node order, fallback and thisnode lists,
+ * against /proc/zoneinfo, sysfs, a user-space copy of the 6.1 ordering
+ * algorithm and the kernel's own zonelists (`kernel_zonelists`).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* 6.1's harness has an unused parameter that -Wextra reports. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "kselftest_harness.h"
+#pragma GCC diagnostic pop
+#include "zonelab_util.h"
+
+FIXTURE(zonelists)
+{
+	struct zl_zonelists *zl;	/* `zonelists` */
+	struct zl_zonelists *kzl;	/* `kernel_zonelists` */
+	struct zl_topo *sys;		/* sysfs + /proc/zoneinfo */
+	int (*model)[ZL_MAX_NODES];	/* user-space 6.1 node orders */
+	int model_nr[ZL_MAX_NODES];
+	int model_ret;
+	struct zl_klog_mark mark;
+};
+
+FIXTURE_SETUP(zonelists)
+{
+	char err[512] = "";
+
+	zl_klog_mark(&self->mark);
+	self->zl = zl_zonelists_alloc();
+	self->kzl = zl_zonelists_alloc();
+	self->sys = zl_topo_alloc();
+	self->model = calloc(ZL_MAX_NODES, sizeof(*self->model));
+	ASSERT_NE(NULL, self->zl);
+	ASSERT_NE(NULL, self->kzl);
+	ASSERT_NE(NULL, self->sys);
+	ASSERT_NE(NULL, self->model);
+
+	ASSERT_EQ(0, zl_topo_from_system(self->sys, err, sizeof(err)))
+		TH_LOG("%s", err);
+	ASSERT_EQ(0, zl_zonelists_read(self->zl, ZL_ZONELISTS, true, err, sizeof(err)))
+		TH_LOG("%s", err);
+	ASSERT_EQ(0, zl_zonelists_read(self->kzl, ZL_KZONELISTS, false, err, sizeof(err)))
+		TH_LOG("%s", err);
+	self->model_ret = zl_model_orders(self->sys, &self->sys->has_memory,
+					  self->model, self->model_nr);
+}
+
+FIXTURE_TEARDOWN(zonelists)
+{
+	free(self->zl);
+	free(self->kzl);
+	free(self->sys);
+	free(self->model);
+	EXPECT_EQ(0, zl_klog_new_bad(&self->mark));
+}
+
+/* A generation line, then order/fallback/thisnode for exactly the possible nodes. */
+TEST_F(zonelists, format_covers_possible_nodes)
+{
+	char la[256], lb[256];
+	int nid;
+
+	EXPECT_TRUE(self->zl->has_generation);
+	EXPECT_LE(1, self->zl->generation);
+	EXPECT_TRUE(zl_mask_equal(&self->zl->nodes, &self->sys->possible))
+		TH_LOG("zonelists has nodes '%s', possible is '%s'",
+		       zl_format_list(&self->zl->nodes, la, sizeof(la)),
+		       zl_format_list(&self->sys->possible, lb, sizeof(lb)));
+	zl_for_each_node(nid, &self->sys->possible) {
+		EXPECT_TRUE(self->zl->node[nid].has_order);
+		EXPECT_TRUE(self->zl->node[nid].has_fallback);
+		EXPECT_TRUE(self->zl->node[nid].has_thisnode);
+	}
+}
+
+/* Order starts with the local node and holds every memory node exactly once. */
+TEST_F(zonelists, order_is_local_first_permutation)
+{
+	const struct zl_node_zl *n;
+	char buf[512];
+	int nid, i, seen[ZL_MAX_NODES];
+
+	zl_for_each_node(nid, &self->sys->possible) {
+		n = &self->zl->node[nid];
+		zl_format_order(n->order, n->nr_order, buf, sizeof(buf));
+		ASSERT_LE(1, n->nr_order)
+			TH_LOG("node %d: empty order", nid);
+		EXPECT_EQ(nid, n->order[0])
+			TH_LOG("node %d: order '%s' does not start locally", nid, buf);
+		memset(seen, 0, sizeof(seen));
+		for (i = 0; i < n->nr_order; i++)
+			seen[n->order[i]]++;
+		for (i = 0; i < ZL_MAX_NODES; i++) {
+			bool mem = zl_mask_test(&self->sys->has_memory, i);
+
+			EXPECT_EQ(mem || i == nid ? 1 : 0, seen[i])
+				TH_LOG("node %d: order '%s' has node %d %d times (memory: %d)",
+				       nid, buf, i, seen[i], mem);
+		}
+	}
+}
+
+/* Fallback: each ordered node's populated zones, highest first (/proc/zoneinfo). */
+TEST_F(zonelists, fallback_follows_order_and_zoneinfo)
+{
+	struct zl_zref want[ZL_MAX_ZREFS];
+	const struct zl_node_zl *n;
+	char a[2048], b[2048];
+	int nid, nr;
+
+	zl_for_each_node(nid, &self->sys->possible) {
+		n = &self->zl->node[nid];
+		nr = zl_expected_zrefs(self->sys, n->order, n->nr_order, want, ZL_MAX_ZREFS);
+		EXPECT_TRUE(zl_zrefs_equal(want, nr, n->fallback, n->nr_fallback))
+			TH_LOG("node %d: fallback '%s', expected '%s'", nid,
+			       zl_format_zrefs(n->fallback, n->nr_fallback, a, sizeof(a)),
+			       zl_format_zrefs(want, nr, b, sizeof(b)));
+	}
+}
+
+/* Thisnode: the node's own populated zones, highest first; empty when memoryless. */
+TEST_F(zonelists, thisnode_is_own_populated_zones)
+{
+	struct zl_zref want[ZL_MAX_ZONES];
+	const struct zl_node_zl *n;
+	char a[512], b[512];
+	int nid, nr;
+
+	zl_for_each_node(nid, &self->sys->possible) {
+		n = &self->zl->node[nid];
+		nr = zl_expected_zrefs(self->sys, &nid, 1, want, ZL_MAX_ZONES);
+		EXPECT_TRUE(zl_zrefs_equal(want, nr, n->thisnode, n->nr_thisnode))
+			TH_LOG("node %d: thisnode '%s', expected '%s'", nid,
+			       zl_format_zrefs(n->thisnode, n->nr_thisnode, a, sizeof(a)),
+			       zl_format_zrefs(want, nr, b, sizeof(b)));
+		if (!zl_mask_test(&self->sys->has_memory, nid))
+			EXPECT_EQ(0, n->nr_thisnode);
+	}
+}
+
+/* A memoryless node's fallback starts at its nearest memory node. */
+TEST_F(zonelists, memoryless_node_starts_at_nearest)
+{
+	const struct zl_node_zl *n;
+	int nid, m, min, checked = 0;
+
+	zl_for_each_node(nid, &self->sys->online) {
+		if (zl_mask_test(&self->sys->has_memory, nid))
+			continue;
+		min = -1;
+		zl_for_each_node(m, &self->sys->has_memory) {
+			if (min < 0 || self->sys->dist[nid][m] < min)
+				min = self->sys->dist[nid][m];
+		}
+		if (min < 0)
+			continue;
+		n = &self->zl->node[nid];
+		ASSERT_LE(1, n->nr_fallback)
+			TH_LOG("memoryless node %d: empty fallback", nid);
+		EXPECT_EQ(min, self->sys->dist[nid][n->fallback[0].nid])
+			TH_LOG("memoryless %d: fallback starts at %d (distance %d), nearest is %d",
+			       nid, n->fallback[0].nid,
+			       self->sys->dist[nid][n->fallback[0].nid], min);
+		checked++;
+	}
+	if (!checked)
+		SKIP(return, "no online memoryless node in this topology");
+}
+
+/* Node order equals a user-space run of 6.1's find_next_best_node() over sysfs. */
+TEST_F(zonelists, order_matches_kernel_algorithm)
+{
+	const struct zl_node_zl *n;
+	char a[512], b[512];
+	int nid;
+
+	if (self->model_ret == -ENODATA)
+		SKIP(return, "a possible node is offline: its distances are not in sysfs");
+	ASSERT_EQ(0, self->model_ret);
+	zl_for_each_node(nid, &self->sys->possible) {
+		n = &self->zl->node[nid];
+		EXPECT_TRUE(n->nr_order == self->model_nr[nid] &&
+			    !memcmp(n->order, self->model[nid],
+				    n->nr_order * sizeof(int)))
+			TH_LOG("node %d: zonelab order '%s', 6.1 algorithm gives '%s'", nid,
+			       zl_format_order(n->order, n->nr_order, a, sizeof(a)),
+			       zl_format_order(self->model[nid], self->model_nr[nid],
+					       b, sizeof(b)));
+	}
+}
+
+/* kernel_zonelists has fallback and thisnode lines for exactly the possible nodes. */
+TEST_F(zonelists, kernel_zonelists_cover_possible_nodes)
+{
+	char la[256], lb[256];
+	int nid;
+
+	EXPECT_TRUE(zl_mask_equal(&self->kzl->nodes, &self->sys->possible))
+		TH_LOG("kernel_zonelists has nodes '%s', possible is '%s'",
+		       zl_format_list(&self->kzl->nodes, la, sizeof(la)),
+		       zl_format_list(&self->sys->possible, lb, sizeof(lb)));
+	zl_for_each_node(nid, &self->sys->possible) {
+		EXPECT_TRUE(self->kzl->node[nid].has_fallback);
+		EXPECT_TRUE(self->kzl->node[nid].has_thisnode);
+	}
+}
+
+/*
+ * Zones of node @owner in @z, in list order, as a string (for comparing
+ * "the same zones, in the same order within each node").
+ */
+static void zones_of(const struct zl_zref *z, int nr, int owner, char *buf, size_t size)
+{
+	size_t off = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < nr && off < size; i++)
+		if (z[i].nid == owner)
+			off += snprintf(buf + off, size - off, " %s", z[i].zone);
+}
+
+/*
+ * Fallback lists hold the kernel's zone set per node, in the kernel's zone
+ * order within each node (the boot-time node order may differ).
+ */
+TEST_F(zonelists, fallback_zone_sets_match_kernel)
+{
+	const struct zl_node_zl *a, *b;
+	char za[256], zb[256];
+	int nid, owner;
+
+	zl_for_each_node(nid, &self->sys->possible) {
+		a = &self->zl->node[nid];
+		b = &self->kzl->node[nid];
+		EXPECT_EQ(b->nr_fallback, a->nr_fallback)
+			TH_LOG("node %d: %d fallback zones, kernel has %d", nid,
+			       a->nr_fallback, b->nr_fallback);
+		for (owner = 0; owner < ZL_MAX_NODES; owner++) {
+			zones_of(a->fallback, a->nr_fallback, owner, za, sizeof(za));
+			zones_of(b->fallback, b->nr_fallback, owner, zb, sizeof(zb));
+			EXPECT_STREQ(zb, za)
+				TH_LOG("node %d: zones of node %d: zonelab '%s', kernel '%s'",
+				       nid, owner, za, zb);
+		}
+	}
+}
+
+/* Thisnode lists equal the kernel's exactly. */
+TEST_F(zonelists, thisnode_matches_kernel)
+{
+	int nid;
+
+	zl_for_each_node(nid, &self->sys->possible)
+		EXPECT_STREQ(self->kzl->node[nid].thisnode_line,
+			     self->zl->node[nid].thisnode_line);
+}
+
+/* The kernel's fallback lists follow its last "Fallback order" lines (checks kernel_zonelists). */
+TEST_F(zonelists, kernel_zonelists_follow_kernel_log)
+{
+	int (*order)[ZL_MAX_NODES] = calloc(ZL_MAX_NODES, sizeof(*order));
+	struct zl_zref want[ZL_MAX_ZREFS];
+	int nr[ZL_MAX_NODES], nid, n;
+	bool found[ZL_MAX_NODES];
+	char a[2048], b[2048];
+	char *log;
+
+	ASSERT_NE(NULL, order);
+	log = zl_klog_read();
+	ASSERT_NE(NULL, log);
+	zl_klog_fallback_orders(log, found, order, nr);
+	free(log);
+	zl_for_each_node(nid, &self->sys->possible) {
+		const struct zl_node_zl *k = &self->kzl->node[nid];
+
+		if (!found[nid])
+			SKIP(goto out, "no 'Fallback order for Node %d' in the kernel log", nid);
+		n = zl_expected_zrefs(self->sys, order[nid], nr[nid], want, ZL_MAX_ZREFS);
+		EXPECT_TRUE(zl_zrefs_equal(want, n, k->fallback, k->nr_fallback))
+			TH_LOG("node %d: kernel_zonelists '%s', kernel log order gives '%s'",
+			       nid, zl_format_zrefs(k->fallback, k->nr_fallback, a, sizeof(a)),
+			       zl_format_zrefs(want, n, b, sizeof(b)));
+	}
+out:
+	free(order);
+}
+
+int main(int argc, char **argv)
+{
+	/* Prerequisites here: 6.1's SKIP() in FIXTURE_SETUP runs the body anyway. */
+	zl_prereq(argv[0], ZL_NEED_LOADED);
+	/* Exits through ksft_exit(): zl_prereq()'s atexit() handler unloads. */
+	return test_harness_run(argc, argv);
+}
