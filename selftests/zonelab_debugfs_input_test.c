@@ -65,6 +65,23 @@ static void expect_unchanged(struct __test_metadata *_metadata,
 	state_free(&now);
 }
 
+/* Setup of the bad_write and input fixtures: @before once `stats` is quiet. */
+static void state_setup(struct __test_metadata *_metadata, struct state *before,
+			struct zl_klog_mark *mark)
+{
+	zl_klog_mark(mark);
+	/* Old generations freed by RCU change `stats`; let them go first. */
+	ASSERT_EQ(0, zl_wait_quiescent(5000));
+	state_read(_metadata, before);
+}
+
+static void state_teardown(struct __test_metadata *_metadata, struct state *before,
+			   const struct zl_klog_mark *mark)
+{
+	state_free(before);
+	EXPECT_EQ(0, zl_klog_new_bad(mark));
+}
+
 /* ---- malformed writes, one variant per input ---- */
 
 FIXTURE(bad_write)
@@ -186,16 +203,12 @@ FIXTURE_VARIANT_ADD(bad_write, len64)
 
 FIXTURE_SETUP(bad_write)
 {
-	zl_klog_mark(&self->mark);
-	/* Old generations freed by RCU change `stats`; let them go first. */
-	ASSERT_EQ(0, zl_wait_quiescent(5000));
-	state_read(_metadata, &self->before);
+	state_setup(_metadata, &self->before, &self->mark);
 }
 
 FIXTURE_TEARDOWN(bad_write)
 {
-	state_free(&self->before);
-	EXPECT_EQ(0, zl_klog_new_bad(&self->mark));
+	state_teardown(_metadata, &self->before, &self->mark);
 }
 
 /* The malformed write fails with EINVAL and changes nothing. */
@@ -222,16 +235,12 @@ FIXTURE(input)
 
 FIXTURE_SETUP(input)
 {
-	zl_klog_mark(&self->mark);
-	/* Old generations freed by RCU change `stats`; let them go first. */
-	ASSERT_EQ(0, zl_wait_quiescent(5000));
-	state_read(_metadata, &self->before);
+	state_setup(_metadata, &self->before, &self->mark);
 }
 
 FIXTURE_TEARDOWN(input)
 {
-	state_free(&self->before);
-	EXPECT_EQ(0, zl_klog_new_bad(&self->mark));
+	state_teardown(_metadata, &self->before, &self->mark);
 }
 
 /* A 1 MiB write (of zeros ending in "1") fails with EINVAL and changes nothing. */

@@ -50,11 +50,7 @@ static void snap_take(struct __test_metadata *_metadata, struct snap *s)
 	ASSERT_NE(NULL, s->sys);
 	ASSERT_NE(NULL, s->zl);
 	ASSERT_NE(NULL, s->kzl);
-	ASSERT_EQ(0, zl_topo_from_system(s->sys, err, sizeof(err)))
-		TH_LOG("%s", err);
-	ASSERT_EQ(0, zl_zonelists_read(s->zl, ZL_ZONELISTS, true, err, sizeof(err)))
-		TH_LOG("%s", err);
-	ASSERT_EQ(0, zl_zonelists_read(s->kzl, ZL_KZONELISTS, false, err, sizeof(err)))
+	ASSERT_EQ(0, zl_read_views(s->sys, s->zl, s->kzl, err, sizeof(err)))
 		TH_LOG("%s", err);
 	ASSERT_EQ(0, zl_stats_read(&s->stats));
 }
@@ -72,18 +68,6 @@ static bool movable_populated(const struct zl_topo *t, int nid)
 	const struct zl_zone *z = zl_topo_zone(t, nid, "Movable");
 
 	return z && z->present;
-}
-
-/* Zones of node @owner in @z, in list order, as a string. */
-static void zones_of(const struct zl_zref *z, int nr, int owner, char *buf, size_t size)
-{
-	size_t off = 0;
-	int i;
-
-	buf[0] = '\0';
-	for (i = 0; i < nr && off < size; i++)
-		if (z[i].nid == owner)
-			off += snprintf(buf + off, size - off, " %s", z[i].zone);
 }
 
 static bool has_zref(const struct zl_zref *z, int nr, int nid, const char *zone)
@@ -115,13 +99,14 @@ static void check_agreement(struct __test_metadata *_metadata,
 	const char *what = online ? "online" : "offline";
 	struct snap after = { 0 };
 	char a[2048], b[2048];
-	int nid = block->nid, n, owner, model_ret;
+	int nid = block->nid, n, owner, model_ret, kver = zl_kernel_version();
 	struct zl_mask kmem;
 	char *log, *since;
 
 	ASSERT_NE(NULL, korder);
 	ASSERT_NE(NULL, model);
 	ASSERT_NE(NULL, kmodel);
+	ASSERT_LT(0, kver);
 	snap_take(_metadata, &after);
 
 	/* Did the Movable zone of the block's node change populated state? */
@@ -176,11 +161,11 @@ static void check_agreement(struct __test_metadata *_metadata,
 		TH_LOG("offline emptied node %d: the kernel ordered with it in N_MEMORY", nid);
 	}
 
-	model_ret = zl_model_orders(after.sys, &after.sys->has_memory, model, model_nr);
+	model_ret = zl_model_orders(after.sys, &after.sys->has_memory, kver, model, model_nr);
 	kmem = after.sys->has_memory;
 	if (stale)
 		zl_mask_set(&kmem, nid);
-	if (zl_model_orders(after.sys, &kmem, kmodel, kmodel_nr))
+	if (zl_model_orders(after.sys, &kmem, kver, kmodel, kmodel_nr))
 		model_ret = -ENODATA;
 	if (model_ret == -ENODATA)
 		TH_LOG("a possible node is offline: no user-space model comparison");
@@ -195,7 +180,7 @@ static void check_agreement(struct __test_metadata *_metadata,
 		ASSERT_TRUE(kfound[n])
 			TH_LOG("no 'Fallback order for Node %d' line in the kernel log", n);
 
-		/* The order: the kernel's last line, and the 6.1 algorithm. */
+		/* The order: the kernel's last line, and the kernel's algorithm. */
 		zl_format_order(z->order, z->nr_order, a, sizeof(a));
 		zl_format_order(korder[n], knr[n], b, sizeof(b));
 		if (!stale) {
@@ -223,8 +208,10 @@ static void check_agreement(struct __test_metadata *_metadata,
 		} else {
 			EXPECT_EQ(k->nr_fallback, z->nr_fallback);
 			for (owner = 0; owner < ZL_MAX_NODES; owner++) {
-				zones_of(z->fallback, z->nr_fallback, owner, a, sizeof(a));
-				zones_of(k->fallback, k->nr_fallback, owner, b, sizeof(b));
+				zl_format_node_zones(z->fallback, z->nr_fallback, owner,
+						     a, sizeof(a));
+				zl_format_node_zones(k->fallback, k->nr_fallback, owner,
+						     b, sizeof(b));
 				EXPECT_STREQ(b, a)
 					TH_LOG("node %d: zones of node %d", n, owner);
 			}

@@ -59,6 +59,32 @@ static int read_both(struct zl_topo *zl, struct zl_topo *sys, char *err, size_t 
 	return ret;
 }
 
+/*
+ * Setup and teardown of both fixtures below, which hold the same three
+ * fields: @zl the parsed `topology`, @sys sysfs + /proc/zoneinfo.
+ */
+static void both_setup(struct __test_metadata *_metadata, struct zl_topo **zl,
+		       struct zl_topo **sys, struct zl_klog_mark *mark)
+{
+	char err[512] = "";
+
+	zl_klog_mark(mark);
+	*zl = zl_topo_alloc();
+	*sys = zl_topo_alloc();
+	ASSERT_NE(NULL, *zl);
+	ASSERT_NE(NULL, *sys);
+	ASSERT_EQ(0, read_both(*zl, *sys, err, sizeof(err)))
+		TH_LOG("%s", err);
+}
+
+static void both_teardown(struct __test_metadata *_metadata, struct zl_topo *zl,
+			  struct zl_topo *sys, const struct zl_klog_mark *mark)
+{
+	free(zl);
+	free(sys);
+	EXPECT_EQ(0, zl_klog_new_bad(mark));
+}
+
 FIXTURE(topology)
 {
 	struct zl_topo *zl;	/* parsed `topology` */
@@ -68,22 +94,12 @@ FIXTURE(topology)
 
 FIXTURE_SETUP(topology)
 {
-	char err[512] = "";
-
-	zl_klog_mark(&self->mark);
-	self->zl = zl_topo_alloc();
-	self->sys = zl_topo_alloc();
-	ASSERT_NE(NULL, self->zl);
-	ASSERT_NE(NULL, self->sys);
-	ASSERT_EQ(0, read_both(self->zl, self->sys, err, sizeof(err)))
-		TH_LOG("%s", err);
+	both_setup(_metadata, &self->zl, &self->sys, &self->mark);
 }
 
 FIXTURE_TEARDOWN(topology)
 {
-	free(self->zl);
-	free(self->sys);
-	EXPECT_EQ(0, zl_klog_new_bad(&self->mark));
+	both_teardown(_metadata, self->zl, self->sys, &self->mark);
 }
 
 /* One cpus and one distances line per online node, none for other nodes. */
@@ -146,22 +162,12 @@ FIXTURE_VARIANT_ADD(topology_mask, has_cpu)
 
 FIXTURE_SETUP(topology_mask)
 {
-	char err[512] = "";
-
-	zl_klog_mark(&self->mark);
-	self->zl = zl_topo_alloc();
-	self->sys = zl_topo_alloc();
-	ASSERT_NE(NULL, self->zl);
-	ASSERT_NE(NULL, self->sys);
-	ASSERT_EQ(0, read_both(self->zl, self->sys, err, sizeof(err)))
-		TH_LOG("%s", err);
+	both_setup(_metadata, &self->zl, &self->sys, &self->mark);
 }
 
 FIXTURE_TEARDOWN(topology_mask)
 {
-	free(self->zl);
-	free(self->sys);
-	EXPECT_EQ(0, zl_klog_new_bad(&self->mark));
+	both_teardown(_metadata, self->zl, self->sys, &self->mark);
 }
 
 /* The node mask line equals /sys/devices/system/node/<mask>. */

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * zonelab's `zonelists`: format, node order, fallback and thisnode lists,
- * against /proc/zoneinfo, sysfs, a user-space copy of the 6.1 ordering
- * algorithm and the kernel's own zonelists (`kernel_zonelists`).
+ * against /proc/zoneinfo, sysfs, a user-space copy of the running kernel's
+ * ordering algorithm and the kernel's own zonelists (`kernel_zonelists`).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,7 +21,8 @@ FIXTURE(zonelists)
 	struct zl_zonelists *zl;	/* `zonelists` */
 	struct zl_zonelists *kzl;	/* `kernel_zonelists` */
 	struct zl_topo *sys;		/* sysfs + /proc/zoneinfo */
-	int (*model)[ZL_MAX_NODES];	/* user-space 6.1 node orders */
+	int kver;			/* the running kernel's ZL_KVER() */
+	int (*model)[ZL_MAX_NODES];	/* its node orders, in user space */
 	int model_nr[ZL_MAX_NODES];
 	int model_ret;
 	struct zl_klog_mark mark;
@@ -41,13 +42,11 @@ FIXTURE_SETUP(zonelists)
 	ASSERT_NE(NULL, self->sys);
 	ASSERT_NE(NULL, self->model);
 
-	ASSERT_EQ(0, zl_topo_from_system(self->sys, err, sizeof(err)))
+	ASSERT_EQ(0, zl_read_views(self->sys, self->zl, self->kzl, err, sizeof(err)))
 		TH_LOG("%s", err);
-	ASSERT_EQ(0, zl_zonelists_read(self->zl, ZL_ZONELISTS, true, err, sizeof(err)))
-		TH_LOG("%s", err);
-	ASSERT_EQ(0, zl_zonelists_read(self->kzl, ZL_KZONELISTS, false, err, sizeof(err)))
-		TH_LOG("%s", err);
-	self->model_ret = zl_model_orders(self->sys, &self->sys->has_memory,
+	self->kver = zl_kernel_version();
+	ASSERT_LT(0, self->kver);
+	self->model_ret = zl_model_orders(self->sys, &self->sys->has_memory, self->kver,
 					  self->model, self->model_nr);
 }
 
@@ -79,29 +78,49 @@ TEST_F(zonelists, format_covers_possible_nodes)
 	}
 }
 
-/* Order starts with the local node and holds every memory node exactly once. */
+/*
+ * Order starts with the local node where the kernel puts it first (always
+ * before 6.7; from 6.7 on only when it has memory, else the order starts
+ * at its nearest memory node) and holds every memory node exactly once.
+ */
 TEST_F(zonelists, order_is_local_first_permutation)
 {
+	const struct zl_mask *mem = &self->sys->has_memory;
 	const struct zl_node_zl *n;
+	int nid, i, m, min, seen[ZL_MAX_NODES];
 	char buf[512];
-	int nid, i, seen[ZL_MAX_NODES];
+	bool local;
 
 	zl_for_each_node(nid, &self->sys->possible) {
 		n = &self->zl->node[nid];
+		local = zl_model_local_first(self->kver, mem, nid);
 		zl_format_order(n->order, n->nr_order, buf, sizeof(buf));
 		ASSERT_LE(1, n->nr_order)
 			TH_LOG("node %d: empty order", nid);
-		EXPECT_EQ(nid, n->order[0])
-			TH_LOG("node %d: order '%s' does not start locally", nid, buf);
+		if (local) {
+			EXPECT_EQ(nid, n->order[0])
+				TH_LOG("node %d: order '%s' does not start locally", nid, buf);
+		} else {
+			/* Memoryless on >= 6.7: the nearest memory node comes first. */
+			min = -1;
+			zl_for_each_node(m, mem) {
+				if (min < 0 || self->sys->dist[nid][m] < min)
+					min = self->sys->dist[nid][m];
+			}
+			EXPECT_TRUE(zl_mask_test(mem, n->order[0]) &&
+				    self->sys->dist[nid][n->order[0]] == min)
+				TH_LOG("memoryless node %d: order '%s' should start at distance %d",
+				       nid, buf, min);
+		}
 		memset(seen, 0, sizeof(seen));
 		for (i = 0; i < n->nr_order; i++)
 			seen[n->order[i]]++;
 		for (i = 0; i < ZL_MAX_NODES; i++) {
-			bool mem = zl_mask_test(&self->sys->has_memory, i);
+			bool has_mem = zl_mask_test(mem, i);
 
-			EXPECT_EQ(mem || i == nid ? 1 : 0, seen[i])
+			EXPECT_EQ(has_mem || (i == nid && local) ? 1 : 0, seen[i])
 				TH_LOG("node %d: order '%s' has node %d %d times (memory: %d)",
-				       nid, buf, i, seen[i], mem);
+				       nid, buf, i, seen[i], has_mem);
 		}
 	}
 }
@@ -173,7 +192,7 @@ TEST_F(zonelists, memoryless_node_starts_at_nearest)
 		SKIP(return, "no online memoryless node in this topology");
 }
 
-/* Node order equals a user-space run of 6.1's find_next_best_node() over sysfs. */
+/* Node order equals a user-space run of the running kernel's find_next_best_node() over sysfs. */
 TEST_F(zonelists, order_matches_kernel_algorithm)
 {
 	const struct zl_node_zl *n;
@@ -188,7 +207,7 @@ TEST_F(zonelists, order_matches_kernel_algorithm)
 		EXPECT_TRUE(n->nr_order == self->model_nr[nid] &&
 			    !memcmp(n->order, self->model[nid],
 				    n->nr_order * sizeof(int)))
-			TH_LOG("node %d: zonelab order '%s', 6.1 algorithm gives '%s'", nid,
+			TH_LOG("node %d: zonelab order '%s', kernel algorithm gives '%s'", nid,
 			       zl_format_order(n->order, n->nr_order, a, sizeof(a)),
 			       zl_format_order(self->model[nid], self->model_nr[nid],
 					       b, sizeof(b)));
@@ -212,21 +231,6 @@ TEST_F(zonelists, kernel_zonelists_cover_possible_nodes)
 }
 
 /*
- * Zones of node @owner in @z, in list order, as a string (for comparing
- * "the same zones, in the same order within each node").
- */
-static void zones_of(const struct zl_zref *z, int nr, int owner, char *buf, size_t size)
-{
-	size_t off = 0;
-	int i;
-
-	buf[0] = '\0';
-	for (i = 0; i < nr && off < size; i++)
-		if (z[i].nid == owner)
-			off += snprintf(buf + off, size - off, " %s", z[i].zone);
-}
-
-/*
  * Fallback lists hold the kernel's zone set per node, in the kernel's zone
  * order within each node (the boot-time node order may differ).
  */
@@ -243,8 +247,8 @@ TEST_F(zonelists, fallback_zone_sets_match_kernel)
 			TH_LOG("node %d: %d fallback zones, kernel has %d", nid,
 			       a->nr_fallback, b->nr_fallback);
 		for (owner = 0; owner < ZL_MAX_NODES; owner++) {
-			zones_of(a->fallback, a->nr_fallback, owner, za, sizeof(za));
-			zones_of(b->fallback, b->nr_fallback, owner, zb, sizeof(zb));
+			zl_format_node_zones(a->fallback, a->nr_fallback, owner, za, sizeof(za));
+			zl_format_node_zones(b->fallback, b->nr_fallback, owner, zb, sizeof(zb));
 			EXPECT_STREQ(zb, za)
 				TH_LOG("node %d: zones of node %d: zonelab '%s', kernel '%s'",
 				       nid, owner, za, zb);

@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The data side of the zonelab selftests (zonelab_parse.c): node masks and
+ * kernel lists, the topology, zonelists and stats that zonelab's debugfs
+ * files and the kernel (sysfs, /proc/zoneinfo) describe, their parsers, and
+ * a user-space copy of the kernel's zonelist node ordering.
+ *
+ * Tests include zonelab_util.h, which includes this header.  Nothing in
+ * here includes kselftest_harness.h: functions report errors through
+ * return values and an @err message.
+ */
+#ifndef ZONELAB_PARSE_H
+#define ZONELAB_PARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Node ids the tests handle (guests have a handful of nodes). */
+#define ZL_MAX_NODES		64
+/* Bits in a zl_mask: enough for a cpulist of Debian's NR_CPUS. */
+#define ZL_MASK_BITS		8192
+/* Zones per node in /proc/zoneinfo (DMA DMA32 Normal Movable Device). */
+#define ZL_MAX_ZONES		8
+#define ZL_ZONE_NAME		16
+/* Kernel 6.1 MAX_NUMNODES on Debian amd64 (CONFIG_NODES_SHIFT=10). */
+#define ZL_KERNEL_MAX_NUMNODES	1024
+/* Kernel 6.1 PENALTY_FOR_NODE_WITH_CPUS. */
+#define ZL_PENALTY_FOR_NODE_WITH_CPUS	1
+
+/* A kernel version as the kernel's KERNEL_VERSION() packs it. */
+#define ZL_KVER(a, b, c)	(((a) << 16) + ((b) << 8) + ((c) > 255 ? 255 : (c)))
+
+/* ---- text helpers, shared with zonelab_util.c ---- */
+/* strscpy()-like: copy with truncation, always NUL-terminated. */
+void zl_copy_str(char *dst, size_t size, const char *src);
+/* Strict unsigned decimal: at least one digit, no sign.  0, -EINVAL, -ERANGE. */
+int zl_parse_uint(const char *s, const char **end, unsigned long *val);
+/*
+ * Next line of @*pos into @line (without newline); false at end.  A final
+ * line without a newline is returned too (and flagged by *no_nl).
+ */
+bool zl_next_line(const char **pos, char *line, size_t size, bool *no_nl);
+
+/* ---- masks and lists ---- */
+struct zl_mask {
+	unsigned long bits[ZL_MASK_BITS / (8 * sizeof(unsigned long))];
+};
+
+void zl_mask_clear(struct zl_mask *m);
+void zl_mask_set(struct zl_mask *m, int bit);
+bool zl_mask_test(const struct zl_mask *m, int bit);
+bool zl_mask_equal(const struct zl_mask *a, const struct zl_mask *b);
+bool zl_mask_empty(const struct zl_mask *m);
+int zl_mask_weight(const struct zl_mask *m);
+/* Kernel list format "0-2,5", "" = empty.  0 or -EINVAL. */
+int zl_parse_list(const char *s, struct zl_mask *m);
+/* Format a mask as a kernel list into @buf. */
+char *zl_format_list(const struct zl_mask *m, char *buf, size_t size);
+
+/* First set bit after @prev (-1: from the start), or @max if none. */
+int zl_mask_next(const struct zl_mask *m, int prev, int max);
+
+#define zl_for_each_bit(bit, mask, max) \
+	for ((bit) = zl_mask_next((mask), -1, (max)); (bit) < (max); \
+	     (bit) = zl_mask_next((mask), (bit), (max)))
+
+#define zl_for_each_node(nid, mask) zl_for_each_bit(nid, mask, ZL_MAX_NODES)
+
+/* ---- topology (sysfs + procfs, or zonelab's topology file) ---- */
+struct zl_zone {
+	char name[ZL_ZONE_NAME];
+	int idx;			/* zone index: position in /proc/zoneinfo */
+	unsigned long managed;
+	unsigned long present;
+	unsigned long spanned;
+};
+
+struct zl_topo {
+	struct zl_mask possible;
+	struct zl_mask online;
+	struct zl_mask has_memory;
+	struct zl_mask has_normal_memory;
+	struct zl_mask has_cpu;
+	bool have_cpus[ZL_MAX_NODES];
+	struct zl_mask cpus[ZL_MAX_NODES];
+	bool have_dist[ZL_MAX_NODES];
+	int dist[ZL_MAX_NODES][ZL_MAX_NODES];	/* -1: unknown */
+	int nr_zones[ZL_MAX_NODES];
+	struct zl_zone zones[ZL_MAX_NODES][ZL_MAX_ZONES];
+};
+
+/* Allocate a cleared topology (large; lives on the heap). */
+struct zl_topo *zl_topo_alloc(void);
+/* Clear @t as zl_topo_alloc() does (distances -1: unknown). */
+void zl_topo_reset(struct zl_topo *t);
+/* The kernel's view: node masks, cpulists, distances, /proc/zoneinfo. */
+int zl_topo_from_system(struct zl_topo *t, char *err, size_t errlen);
+/* Parse zonelab's `topology` file strictly; 0 or -EINVAL with @err set. */
+int zl_topo_parse(struct zl_topo *t, const char *text, char *err, size_t errlen);
+/* Parse /proc/zoneinfo's zone headers and spanned/present/managed. */
+int zl_parse_zoneinfo(struct zl_topo *t, const char *text, char *err, size_t errlen);
+const struct zl_zone *zl_topo_zone(const struct zl_topo *t, int nid, const char *name);
+/* MemTotal of nodeN/meminfo in kB, or -1. */
+long zl_node_memtotal_kb(int nid);
+
+/* ---- zonelists and kernel_zonelists ---- */
+struct zl_zref {
+	int nid;
+	char zone[ZL_ZONE_NAME];
+};
+
+#define ZL_MAX_ZREFS	(ZL_MAX_NODES * ZL_MAX_ZONES)
+
+struct zl_node_zl {
+	bool has_order, has_fallback, has_thisnode;
+	int nr_order;
+	int order[ZL_MAX_NODES];
+	int nr_fallback;
+	struct zl_zref fallback[ZL_MAX_ZREFS];
+	int nr_thisnode;
+	struct zl_zref thisnode[ZL_MAX_ZONES];
+	/* The raw lines (without the newline), for exact comparisons. */
+	char order_line[512];
+	char fallback_line[4096];
+	char thisnode_line[512];
+};
+
+struct zl_zonelists {
+	bool has_generation;
+	long generation;
+	struct zl_mask nodes;		/* nodes that have any line */
+	struct zl_node_zl node[ZL_MAX_NODES];
+};
+
+struct zl_zonelists *zl_zonelists_alloc(void);
+/*
+ * Parse `zonelists` (@with_order: generation and order lines required and
+ * allowed) or `kernel_zonelists` (!@with_order).  Lines must come in
+ * ascending nid order, each node's lines exactly once and in the order
+ * order/fallback/thisnode.  0 or -EINVAL with @err set.
+ */
+int zl_zonelists_parse(struct zl_zonelists *z, const char *text, bool with_order,
+		       char *err, size_t errlen);
+/* Read and parse a debugfs zonelists file; 0 or -errno. */
+int zl_zonelists_read(struct zl_zonelists *z, const char *path, bool with_order,
+		      char *err, size_t errlen);
+/*
+ * The kernel's view (@sys, zl_topo_from_system()), zonelab's `zonelists`
+ * (@zl) and `kernel_zonelists` (@kzl), read one after the other.
+ * 0 or -errno with @err set.
+ */
+int zl_read_views(struct zl_topo *sys, struct zl_zonelists *zl,
+		  struct zl_zonelists *kzl, char *err, size_t errlen);
+
+/* ---- stats ---- */
+#define ZL_MAX_STATS	64
+
+struct zl_stats {
+	int nr;
+	char key[ZL_MAX_STATS][48];
+	long long val[ZL_MAX_STATS];
+};
+
+int zl_stats_parse(struct zl_stats *s, const char *text, char *err, size_t errlen);
+int zl_stats_read(struct zl_stats *s);
+/* Value of @key or -1 when missing. */
+long long zl_stat(const struct zl_stats *s, const char *key);
+/*
+ * Wait up to @timeout_ms for RCU to free old generations (generations_live
+ * <= 1), so that `stats` stops changing on its own.  0 or -ETIMEDOUT.
+ */
+int zl_wait_quiescent(int timeout_ms);
+
+/* ---- the kernel's node ordering, in user space ---- */
+/*
+ * Whether find_next_best_node() of kernel @kver (ZL_KVER()) puts @node
+ * first in its own order: before 6.7 always; from 6.7 on ("mm: page_alloc:
+ * skip memoryless nodes entirely") only when @node is in @memory, so a
+ * memoryless node's order starts with its nearest node with memory.
+ */
+bool zl_model_local_first(int kver, const struct zl_mask *memory, int node);
+/*
+ * __build_all_zonelists() of kernel @kver for every possible node,
+ * ascending nid, with one node_load[] for the whole rebuild, as
+ * find_next_best_node() and build_zonelists() do.  @memory is N_MEMORY
+ * (normally t->has_memory).  Returns 0, or -ENODATA when a distance the
+ * algorithm needs is unknown.
+ */
+int zl_model_orders(const struct zl_topo *t, const struct zl_mask *memory, int kver,
+		    int order[ZL_MAX_NODES][ZL_MAX_NODES], int nr[ZL_MAX_NODES]);
+/*
+ * Expected fallback list from a node order and the populated zones of
+ * @t (present > 0, highest zone index first per node).
+ */
+int zl_expected_zrefs(const struct zl_topo *t, const int *order, int nr_order,
+		      struct zl_zref *out, int max);
+
+/* Same length and, entry by entry, same node and zone name. */
+bool zl_zrefs_equal(const struct zl_zref *a, int na, const struct zl_zref *b, int nb);
+
+/* Format helpers for diagnostics. */
+char *zl_format_order(const int *order, int nr, char *buf, size_t size);
+char *zl_format_zrefs(const struct zl_zref *z, int nr, char *buf, size_t size);
+/*
+ * The zones of node @owner in @z, in list order, as " Zone Zone ...": two
+ * lists hold the same zones of a node in the same order when these agree.
+ */
+char *zl_format_node_zones(const struct zl_zref *z, int nr, int owner,
+			   char *buf, size_t size);
+
+#endif /* ZONELAB_PARSE_H */
