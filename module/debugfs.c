@@ -9,14 +9,19 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
+#include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/kernel.h>
+#include <linux/nodemask.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
 
 #include "zonelab.h"
 
 /* Commands are short; anything longer is malformed, not truncated. */
-#define ZL_CMD_MAX	32
+#define ZL_CMD_MAX	64
 
 /* /sys/kernel/debug/zonelab; created at init, removed at exit. */
 static struct dentry *zl_dbgfs_root;
@@ -49,6 +54,71 @@ static int zl_dbgfs_copy_cmd(char *buf, size_t size, const char __user *ubuf,
 	return 0;
 }
 
+/*
+ * The write of a one-shot command file: copy the command, run @cmd on it.
+ * Return: @count, or the copy's or the command's error.
+ */
+static ssize_t zl_dbgfs_write_cmd(const char __user *ubuf, size_t count,
+				  loff_t *ppos, int (*cmd)(char *buf))
+{
+	char buf[ZL_CMD_MAX];
+	int ret;
+
+	ret = zl_dbgfs_copy_cmd(buf, sizeof(buf), ubuf, count, ppos);
+	if (!ret)
+		ret = cmd(buf);
+	return ret ? ret : count;
+}
+
+/* A read-only file printed by @__fn(seq_file). */
+#define ZL_DEFINE_SHOW_FILE(__name, __fn)				\
+static int __name##_show(struct seq_file *m, void *unused)		\
+{									\
+	__fn(m);							\
+	return 0;							\
+}									\
+DEFINE_SHOW_ATTRIBUTE(__name)
+
+/* The write handler of a command file: each write runs @__cmd(buf). */
+#define ZL_DEFINE_CMD_WRITE(__name, __cmd)				\
+static ssize_t __name##_write(struct file *file,			\
+			      const char __user *ubuf, size_t count,	\
+			      loff_t *ppos)				\
+{									\
+	return zl_dbgfs_write_cmd(ubuf, count, ppos, __cmd);		\
+}
+
+/* A write-only command file. */
+#define ZL_DEFINE_CMD_FILE(__name, __cmd)				\
+ZL_DEFINE_CMD_WRITE(__name, __cmd)					\
+static const struct file_operations __name##_fops = {			\
+	.owner	= THIS_MODULE,						\
+	.open	= simple_open,						\
+	.write	= __name##_write,					\
+	.llseek	= noop_llseek,						\
+}
+
+/* A command file that also reads back its state through @__fn. */
+#define ZL_DEFINE_CMD_SHOW_FILE(__name, __cmd, __fn)			\
+ZL_DEFINE_CMD_WRITE(__name, __cmd)					\
+static int __name##_show(struct seq_file *m, void *unused)		\
+{									\
+	__fn(m);							\
+	return 0;							\
+}									\
+static int __name##_open(struct inode *inode, struct file *file)	\
+{									\
+	return single_open(file, __name##_show, NULL);			\
+}									\
+static const struct file_operations __name##_fops = {			\
+	.owner		= THIS_MODULE,					\
+	.open		= __name##_open,				\
+	.read		= seq_read,					\
+	.write		= __name##_write,				\
+	.llseek		= seq_lseek,					\
+	.release	= single_release,				\
+}
+
 static int topology_show(struct seq_file *m, void *unused)
 {
 	struct zl_topology *topo = zl_topology_take();
@@ -61,53 +131,349 @@ static int topology_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(topology);
 
-static int zonelists_show(struct seq_file *m, void *unused)
-{
-	zl_zonelists_show(m);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(zonelists);
-
-static int kernel_zonelists_show(struct seq_file *m, void *unused)
-{
-	zl_kernel_zonelists_show(m);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(kernel_zonelists);
-
-static int stats_show(struct seq_file *m, void *unused)
-{
-	zl_stats_show(m);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(stats);
+ZL_DEFINE_SHOW_FILE(zonelists, zl_zonelists_show);
+ZL_DEFINE_SHOW_FILE(kernel_zonelists, zl_kernel_zonelists_show);
+ZL_DEFINE_SHOW_FILE(stats, zl_stats_show);
+ZL_DEFINE_SHOW_FILE(zoneinfo, zl_zoneinfo_show);
+ZL_DEFINE_SHOW_FILE(buddyinfo, zl_buddy_show);
 
 /*
  * `rebuild`: exactly "1" publishes a new generation now.  A keyword, not a
  * number: "01" or "+1" are typos, and kstrtouint() would take them.
  */
-static ssize_t rebuild_write(struct file *file, const char __user *ubuf,
-			     size_t count, loff_t *ppos)
+static int zl_rebuild_cmd(char *cmd)
 {
-	char buf[ZL_CMD_MAX];
 	int ret;
 
-	ret = zl_dbgfs_copy_cmd(buf, sizeof(buf), ubuf, count, ppos);
-	if (ret)
-		return ret;
-	if (strcmp(buf, "1"))
+	if (strcmp(cmd, "1"))
 		return -EINVAL;
-
 	ret = zl_rebuild(true);
-	return ret < 0 ? ret : count;
+	return ret < 0 ? ret : 0;
 }
 
-static const struct file_operations rebuild_fops = {
-	.owner	= THIS_MODULE,
-	.open	= simple_open,
-	.write	= rebuild_write,
-	.llseek	= noop_llseek,
+ZL_DEFINE_CMD_FILE(rebuild, zl_rebuild_cmd);
+
+/*
+ * "key=value" arguments: parse the value of @tok if it starts with @key=.
+ * Return: 1 if it matched and parsed, 0 if it is another key, or -errno.
+ */
+static int zl_parse_uint_arg(const char *tok, const char *key,
+			     unsigned int *val)
+{
+	size_t len = strlen(key);
+
+	if (strncmp(tok, key, len) || tok[len] != '=')
+		return 0;
+	return kstrtouint(tok + len + 1, 10, val) ? -EINVAL : 1;
+}
+
+/* Split off the next blank-separated word; NULL at the end. */
+static char *zl_next_word(char **cursor)
+{
+	char *word;
+
+	do {
+		word = strsep(cursor, " ");
+	} while (word && !*word);
+	return word;
+}
+
+/**
+ * struct zl_alloc_args - a parsed `alloc` command.
+ * @count:	allocations.
+ * @order:	order of each.
+ * @nid:	preferred node, NUMA_NO_NODE for the writer's.
+ * @flags:	ZL_ALLOC_* flags.
+ */
+struct zl_alloc_args {
+	unsigned long count;
+	unsigned int order;
+	int nid;
+	unsigned int flags;
 };
+
+static int zl_parse_alloc_opt(char *tok, struct zl_alloc_args *a)
+{
+	unsigned int nid;
+	int ret;
+
+	if (!strcmp(tok, "thisnode")) {
+		a->flags |= ZL_ALLOC_THISNODE;
+		return 0;
+	}
+	ret = zl_parse_uint_arg(tok, "order", &a->order);
+	if (ret)
+		return ret < 0 ? ret : 0;
+	ret = zl_parse_uint_arg(tok, "node", &nid);
+	if (ret <= 0)
+		return ret ? ret : -EINVAL;
+	if (nid >= nr_node_ids || !node_online(nid))
+		return -ENOENT;
+	a->nid = nid;
+	return 0;
+}
+
+/* "<count> [order=<o>] [node=<nid>] [thisnode]" after the "alloc" word. */
+static int zl_parse_alloc(char *args, struct zl_alloc_args *a)
+{
+	char *tok = zl_next_word(&args);
+	int ret;
+
+	*a = (struct zl_alloc_args){ .nid = NUMA_NO_NODE };
+	if (!tok || kstrtoul(tok, 10, &a->count) || !a->count)
+		return -EINVAL;
+	while ((tok = zl_next_word(&args))) {
+		ret = zl_parse_alloc_opt(tok, a);
+		if (ret)
+			return ret;
+	}
+	if (a->order >= ZL_NR_ORDERS)
+		return -ERANGE;
+	if ((a->flags & ZL_ALLOC_THISNODE) && a->nid == NUMA_NO_NODE)
+		a->nid = numa_node_id();
+	/* More than the whole pool can never succeed. */
+	if (a->count > zl_pool_pages() >> a->order)
+		return -E2BIG;
+	return 0;
+}
+
+static long zl_alloc_cmd(struct zl_holder *h, char *cmd)
+{
+	char *verb = zl_next_word(&cmd), *arg;
+	struct zl_alloc_args a;
+	unsigned long count;
+	long ret;
+
+	if (verb && !strcmp(verb, "alloc")) {
+		ret = zl_parse_alloc(cmd, &a);
+		if (ret)
+			return ret;
+		ret = zl_holder_alloc(h, a.count, a.order, a.nid, a.flags);
+		return ret < 0 ? ret : 0;
+	}
+	if (!verb || strcmp(verb, "free"))
+		return -EINVAL;
+	arg = zl_next_word(&cmd);
+	if (!arg || zl_next_word(&cmd))
+		return -EINVAL;
+	if (!strcmp(arg, "all"))
+		count = ULONG_MAX;
+	else if (kstrtoul(arg, 10, &count) || !count)
+		return -EINVAL;
+	zl_holder_free(h, count);
+	return 0;
+}
+
+/**
+ * struct zl_alloc_file - an open `alloc` file.
+ * @holder:	the pages this open file owns; freed at close.
+ * @lock:	serialises reads, which share @snap.
+ * @snap:	the text the current read hands out; under @lock.
+ * @snap_len:	its length; under @lock.
+ * @snap_pos:	how much of it was read; under @lock.
+ */
+struct zl_alloc_file {
+	struct zl_holder *holder;
+	struct mutex lock;		/* see @lock above */
+	char *snap;
+	size_t snap_len;
+	size_t snap_pos;
+};
+
+static int alloc_open(struct inode *inode, struct file *file)
+{
+	struct zl_alloc_file *af = kzalloc(sizeof(*af), GFP_KERNEL);
+
+	if (!af)
+		return -ENOMEM;
+	af->holder = zl_holder_create();
+	if (!af->holder) {
+		kfree(af);
+		return -ENOMEM;
+	}
+	mutex_init(&af->lock);
+	file->private_data = af;
+	/* Commands, not a byte stream: the file position means nothing. */
+	return stream_open(inode, file);
+}
+
+static int alloc_release(struct inode *inode, struct file *file)
+{
+	struct zl_alloc_file *af = file->private_data;
+
+	zl_holder_destroy(af->holder);
+	mutex_destroy(&af->lock);
+	kvfree(af->snap);
+	kfree(af);
+	return 0;
+}
+
+/* Each write is one command, whatever was written before. */
+static ssize_t alloc_write(struct file *file, const char __user *ubuf,
+			   size_t count, loff_t *ppos)
+{
+	struct zl_alloc_file *af = file->private_data;
+	char buf[ZL_CMD_MAX];
+	loff_t pos = 0;
+	long ret;
+
+	ret = zl_dbgfs_copy_cmd(buf, sizeof(buf), ubuf, count, &pos);
+	if (ret)
+		return ret;
+	ret = zl_alloc_cmd(af->holder, buf);
+	return ret ? ret : count;
+}
+
+static int zl_alloc_snapshot(struct zl_alloc_file *af)
+{
+	size_t size = zl_holder_text_size();
+
+	af->snap = kvmalloc(size, GFP_KERNEL);
+	if (!af->snap)
+		return -ENOMEM;
+	af->snap_len = zl_holder_format(af->holder, af->snap, size);
+	af->snap_pos = 0;
+	return 0;
+}
+
+/*
+ * Every read sequence shows the current state from its start: a read that
+ * finds the previous text consumed (or none) takes a new snapshot, and the
+ * read after the last byte returns 0 once, so `cat` ends and the next one
+ * starts over.  That is what a shell holding the file open needs.
+ */
+static ssize_t alloc_read(struct file *file, char __user *ubuf, size_t count,
+			  loff_t *ppos)
+{
+	struct zl_alloc_file *af = file->private_data;
+	ssize_t ret;
+
+	mutex_lock(&af->lock);
+	if (af->snap && af->snap_pos == af->snap_len) {
+		kvfree(af->snap);
+		af->snap = NULL;
+		ret = 0;
+		goto out_unlock;
+	}
+	if (!af->snap) {
+		ret = zl_alloc_snapshot(af);
+		if (ret)
+			goto out_unlock;
+	}
+	count = min(count, af->snap_len - af->snap_pos);
+	ret = count;
+	if (copy_to_user(ubuf, af->snap + af->snap_pos, count))
+		ret = -EFAULT;
+	else
+		af->snap_pos += count;
+out_unlock:
+	mutex_unlock(&af->lock);
+	return ret;
+}
+
+static const struct file_operations alloc_fops = {
+	.owner		= THIS_MODULE,
+	.open		= alloc_open,
+	.release	= alloc_release,
+	.read		= alloc_read,
+	.write		= alloc_write,
+};
+
+/* "start [threads=<n>] [order_max=<o>] [hold=<pages>]" or "stop". */
+static int zl_stress_cmd(char *cmd)
+{
+	unsigned int vals[3] = { 0, 3, 64 };
+	static const char * const keys[3] = { "threads", "order_max", "hold" };
+	char *verb = zl_next_word(&cmd), *tok;
+	int i, ret;
+
+	if (verb && !strcmp(verb, "stop") && !zl_next_word(&cmd)) {
+		zl_stress_stop();
+		return 0;
+	}
+	if (!verb || strcmp(verb, "start"))
+		return -EINVAL;
+	while ((tok = zl_next_word(&cmd))) {
+		for (i = 0, ret = 0; i < ARRAY_SIZE(keys) && !ret; i++)
+			ret = zl_parse_uint_arg(tok, keys[i], &vals[i]);
+		if (ret <= 0)
+			return ret ? ret : -EINVAL;
+	}
+	return zl_stress_start(vals[0], vals[1], vals[2]);
+}
+
+ZL_DEFINE_CMD_SHOW_FILE(stress, zl_stress_cmd, zl_stress_show);
+
+/* "run [iterations]" */
+static int zl_bench_cmd(char *cmd)
+{
+	char *verb = zl_next_word(&cmd), *arg;
+	unsigned long iterations = 100000;
+
+	if (!verb || strcmp(verb, "run"))
+		return -EINVAL;
+	arg = zl_next_word(&cmd);
+	if (arg && kstrtoul(arg, 10, &iterations))
+		return -EINVAL;
+	if (zl_next_word(&cmd))
+		return -EINVAL;
+	return zl_bench_run(iterations);
+}
+
+ZL_DEFINE_CMD_SHOW_FILE(bench, zl_bench_cmd, zl_bench_show);
+
+/*
+ * A populated zonelab zone named by "<nid> <Zone>": ERR_PTR(-EINVAL) for
+ * malformed words, ERR_PTR(-ENOENT) when there is no such zone.
+ */
+static struct zl_zone *zl_parse_zone(char **cmd)
+{
+	char *nid_s = zl_next_word(cmd), *name = zl_next_word(cmd);
+	unsigned int nid;
+	int idx;
+
+	if (!nid_s || !name || zl_next_word(cmd) || kstrtouint(nid_s, 10, &nid))
+		return ERR_PTR(-EINVAL);
+	if (nid >= nr_node_ids)
+		return ERR_PTR(-ENOENT);
+	for (idx = 0; idx < MAX_NR_ZONES; idx++) {
+		struct zl_zone *zone = zl_zone_get(nid, idx);
+
+		if (zone->managed && !strcmp(zone->name, name))
+			return zone;
+	}
+	return ERR_PTR(-ENOENT);
+}
+
+/* "drain", "drain all", "disable <nid> <Zone>", "enable <nid> <Zone>". */
+static int zl_pcp_cmd(char *cmd)
+{
+	char *verb = zl_next_word(&cmd), *arg;
+	struct zl_zone *zone;
+
+	if (verb && !strcmp(verb, "drain")) {
+		arg = zl_next_word(&cmd);
+		if (!arg) {
+			zl_pcp_drain_local();
+			return 0;
+		}
+		if (strcmp(arg, "all") || zl_next_word(&cmd))
+			return -EINVAL;
+		zl_pcp_drain_all();
+		return 0;
+	}
+	if (!verb || (strcmp(verb, "disable") && strcmp(verb, "enable")))
+		return -EINVAL;
+	zone = zl_parse_zone(&cmd);
+	if (IS_ERR(zone))
+		return PTR_ERR(zone);
+	if (!strcmp(verb, "enable"))
+		return zl_pcp_enable(zone);
+	zl_pcp_disable(zone);
+	return 0;
+}
+
+ZL_DEFINE_CMD_FILE(pcp, zl_pcp_cmd);
 
 void zl_debugfs_init(void)
 {
@@ -122,6 +488,14 @@ void zl_debugfs_init(void)
 	debugfs_create_file("stats", 0400, zl_dbgfs_root, NULL, &stats_fops);
 	debugfs_create_file("rebuild", 0200, zl_dbgfs_root, NULL,
 			    &rebuild_fops);
+	debugfs_create_file("zoneinfo", 0400, zl_dbgfs_root, NULL,
+			    &zoneinfo_fops);
+	debugfs_create_file("buddyinfo", 0400, zl_dbgfs_root, NULL,
+			    &buddyinfo_fops);
+	debugfs_create_file("alloc", 0600, zl_dbgfs_root, NULL, &alloc_fops);
+	debugfs_create_file("stress", 0600, zl_dbgfs_root, NULL, &stress_fops);
+	debugfs_create_file("bench", 0600, zl_dbgfs_root, NULL, &bench_fops);
+	debugfs_create_file("pcp", 0200, zl_dbgfs_root, NULL, &pcp_fops);
 }
 
 void zl_debugfs_exit(void)

@@ -15,6 +15,25 @@
 
 #include "zonelab.h"
 
+static unsigned long pages_per_node = 4096;
+module_param(pages_per_node, ulong, 0444);
+MODULE_PARM_DESC(pages_per_node,
+		 "Pages to reserve from each node with memory (default 4096, 16 MiB)");
+
+static unsigned int reserve_percent = 25;
+module_param(reserve_percent, uint, 0444);
+MODULE_PARM_DESC(reserve_percent,
+		 "Reserve at most this percentage of a node's free pages (1-50, default 25)");
+
+module_param_named(block_order, zl_block_order, uint, 0444);
+MODULE_PARM_DESC(block_order,
+		 "Order of each reserved block; buddies merge up to it (default: the kernel's largest order)");
+
+static unsigned long min_free_kbytes;
+module_param(min_free_kbytes, ulong, 0444);
+MODULE_PARM_DESC(min_free_kbytes,
+		 "min_free_kbytes of zonelab's pool; 0 (default) derives it from the pool's size as the kernel does");
+
 static u64 zl_current_seq(void)
 {
 	u64 seq = 0;
@@ -30,9 +49,18 @@ static int __init zl_init(void)
 {
 	int ret;
 
-	ret = zl_zonelist_init();
+	if (!reserve_percent || reserve_percent > 50)
+		return -EINVAL;
+
+	ret = zl_zones_init(pages_per_node, reserve_percent, min_free_kbytes);
 	if (ret)
 		return ret;
+	ret = zl_pcp_init();
+	if (ret)
+		goto out_zones_exit;
+	ret = zl_zonelist_init();
+	if (ret)
+		goto out_pcp_exit;
 
 	ret = zl_memory_notifier_register();
 	if (ret)
@@ -43,22 +71,37 @@ static int __init zl_init(void)
 		goto out_unregister_notifier;
 
 	zl_debugfs_init();
-	pr_info("loaded: %u possible nodes, generation %llu\n",
-		num_node_state(N_POSSIBLE), zl_current_seq());
+	pr_info("loaded: %u possible nodes, generation %llu, %lu pages reserved\n",
+		num_node_state(N_POSSIBLE), zl_current_seq(), zl_pool_pages());
 	return 0;
 
 out_unregister_notifier:
 	zl_memory_notifier_unregister();
 out_zonelist_exit:
 	zl_zonelist_exit();
+out_pcp_exit:
+	zl_pcp_exit();
+out_zones_exit:
+	zl_zones_exit();
 	return ret;
 }
 
 static void __exit zl_exit(void)
 {
+	s64 allocated, freed;
+
 	zl_debugfs_exit();
+	/* Stress is started through debugfs; its pages go before the pool. */
+	zl_stress_stop();
 	zl_memory_notifier_unregister();
 	zl_zonelist_exit();
+	zl_pcp_exit();
+	zl_zones_exit();
+
+	zl_generation_counts(&allocated, &freed);
+	pr_info("unloaded: generations allocated %lld freed %lld, pages reserved %llu returned %llu\n",
+		allocated, freed, zl_stat_read(ZL_STAT_PAGES_RESERVED),
+		zl_stat_read(ZL_STAT_PAGES_RETURNED));
 }
 
 module_init(zl_init);

@@ -21,7 +21,19 @@ static const char * const zl_stat_names[ZL_NR_STATS] = {
 	[ZL_STAT_REBUILD_SKIPPED]	= "rebuild_skipped",
 	[ZL_STAT_REBUILD_FAILED]	= "rebuild_failed",
 	[ZL_STAT_MEMORY_EVENTS]		= "memory_events",
+	[ZL_STAT_ALLOC_SUCCESS]		= "alloc_success",
+	[ZL_STAT_ALLOC_FAIL]		= "alloc_fail",
+	[ZL_STAT_PCP_HIT]		= "pcp_hit",
+	[ZL_STAT_PCP_MISS]		= "pcp_miss",
+	[ZL_STAT_ZONE_LOCK]		= "zone_lock",
+	[ZL_STAT_PAGES_RESERVED]	= "pages_reserved",
+	[ZL_STAT_PAGES_RETURNED]	= "pages_returned",
 };
+
+void zl_count_add(enum zl_stat_item item, u64 n)
+{
+	this_cpu_add(zl_stat_cpu.v[item], n);
+}
 
 /**
  * zl_stat_read() - the sum of one counter over every CPU.

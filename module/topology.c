@@ -84,6 +84,7 @@ static void zl_topology_take_zones(struct zl_topo_node *tn, int nid)
 		tn->zone[idx].managed = zone_managed_pages(zone);
 		tn->zone[idx].present = READ_ONCE(zone->present_pages);
 		tn->zone[idx].spanned = READ_ONCE(zone->spanned_pages);
+		tn->zone[idx].zl_pages = zl_zone_pages(nid, idx);
 	}
 }
 
@@ -119,18 +120,20 @@ struct zl_topology *zl_topology_take(void)
 }
 
 /**
- * zl_topo_zone_populated() - does a real zone belong in zonelists?
+ * zl_topo_zone_populated() - does a zone belong in zonelab's zonelists?
  * @topo:	the snapshot.
  * @nid:	node id, below @topo->nr_nodes.
  * @zone_idx:	enum zone_type.
  *
- * build_zonerefs_node() in 6.1 lists a zone when populated_zone() holds,
- * that is when it has present pages, whether or not they are managed yet.
+ * build_zonerefs_node() lists a real zone when it has present pages;
+ * zonelab lists its own zone when zonelab holds pages of that real zone,
+ * which implies the real zone is populated.  Zones zonelab got no pages
+ * from do not exist for its allocator.
  */
 bool zl_topo_zone_populated(const struct zl_topology *topo, int nid,
 			    int zone_idx)
 {
-	return topo->node[nid].zone[zone_idx].present != 0;
+	return topo->node[nid].zone[zone_idx].zl_pages != 0;
 }
 
 static bool zl_topo_node_same_lists(const struct zl_topology *a,

@@ -11,13 +11,27 @@
 #define _ZONELAB_H
 
 #include <linux/cpumask.h>
+#include <linux/list.h>
+#include <linux/local_lock.h>
 #include <linux/mmzone.h>
+#include <linux/mutex.h>
 #include <linux/nodemask.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 
 struct seq_file;
+struct page;
+
+/* Buddy orders: 0 .. ZL_NR_ORDERS - 1, the kernel's own range (Kbuild). */
+#if defined(NR_PAGE_ORDERS)
+#define ZL_NR_ORDERS	NR_PAGE_ORDERS
+#elif defined(ZL_MAX_ORDER_INCLUSIVE)
+#define ZL_NR_ORDERS	(MAX_ORDER + 1)
+#else
+#define ZL_NR_ORDERS	MAX_ORDER
+#endif
 
 /**
  * struct zl_topo_zone - what zonelab knows of one real zone.
@@ -25,12 +39,15 @@ struct seq_file;
  * @managed:	pages the buddy allocator manages.
  * @present:	physical pages present; what build_zonerefs_node() tests.
  * @spanned:	pages the zone spans, holes included.
+ * @zl_pages:	pages zonelab holds from this zone (its own zone's size):
+ *		zonelab's zonelists list a zone only when this is not zero.
  */
 struct zl_topo_zone {
 	const char *name;
 	unsigned long managed;
 	unsigned long present;
 	unsigned long spanned;
+	unsigned long zl_pages;
 };
 
 /**
@@ -72,12 +89,104 @@ struct zl_topology {
 	struct zl_topo_node *node;
 };
 
+/* Watermarks, as the kernel's enum zone_watermarks. */
+enum zl_wmark {
+	ZL_WMARK_MIN,
+	ZL_WMARK_LOW,
+	ZL_WMARK_HIGH,
+	ZL_NR_WMARK,
+};
+
+/**
+ * struct zl_free_area - one order's free list of a zonelab zone.
+ * @list:	head pages of free 2^order blocks, linked through page->lru.
+ * @nr_free:	entries on @list.
+ */
+struct zl_free_area {
+	struct list_head list;
+	unsigned long nr_free;
+};
+
+/**
+ * struct zl_pcp - a CPU's list of order-0 pages in front of one zone.
+ * @lock:	makes the owning CPU's accesses exclusive: local_lock disables
+ *		preemption (a per-CPU spinlock on PREEMPT_RT, which keeps the
+ *		task on the CPU).  No zonelab path allocates or frees from
+ *		interrupt context, so interrupts need not be disabled; remote
+ *		CPUs never touch the list except for a CPU that is dead.
+ * @count:	pages on @list; under @lock, read remotely with READ_ONCE().
+ * @list:	the pages, linked through page->lru; under @lock.
+ */
+struct zl_pcp {
+	local_lock_t lock;
+	int count;
+	struct list_head list;
+};
+
+/**
+ * struct zl_block - one reserved chunk of real pages.
+ * @node:	entry in the zone's @blocks list; under zl_zones_lock.
+ * @page:	first page; the chunk is 2^zl_block_order naturally aligned
+ *		pages from alloc_pages_node(), returned whole at unload.
+ */
+struct zl_block {
+	struct list_head node;
+	struct page *page;
+};
+
+/**
+ * struct zl_zone - a zonelab zone: the pages zonelab reserved from one
+ * real zone of one node, with buddy free lists, watermarks and pcplists.
+ * @nid:		node id.
+ * @zone_idx:		the real zone's enum zone_type.
+ * @name:		the real zone's name.
+ * @lock:		protects @free_area and the buddy state kept in the
+ *			pages (page->private, page->lru of free pages).
+ * @free_area:		free lists per order; under @lock.
+ * @free_pages:		pages on @free_area (not in pcplists); written
+ *			under @lock, read locklessly by watermark checks.
+ * @managed:		pages in the zone's pool; fixed after init.
+ * @start_pfn:		lowest pfn of the pool; fixed after init.
+ * @end_pfn:		one past the highest pfn of the pool; as @start_pfn.
+ * @watermark:		min/low/high, from zl_zones_init(); fixed after.
+ * @lowmem_reserve:	pages kept free for requests whose highest zone is
+ *			the index (the kernel's protection array).
+ * @pcp_high:		pcp high mark, computed once per zone (the 2020
+ *			change); never changes after init.
+ * @pcp_batch:		pages moved per refill or drain; as @pcp_high.
+ * @pcp_disabled:	when non-zero, pcplists are bypassed: allocations
+ *			and frees go straight to the buddy lists (hotplug).
+ * @pcp:		the per-CPU lists.
+ * @blocks:		the reserved chunks; changed only at init and exit.
+ */
+struct zl_zone {
+	int nid;
+	int zone_idx;
+	const char *name;
+	spinlock_t lock;		/* see @lock above */
+	struct zl_free_area free_area[ZL_NR_ORDERS];
+	atomic_long_t free_pages;
+	unsigned long managed;
+	unsigned long start_pfn;
+	unsigned long end_pfn;
+	unsigned long watermark[ZL_NR_WMARK];
+	long lowmem_reserve[MAX_NR_ZONES];
+	int pcp_high;
+	int pcp_batch;
+	atomic_t pcp_disabled;
+	struct zl_pcp __percpu *pcp;
+	struct list_head blocks;
+};
+
 /**
  * struct zl_zoneref - one entry of a zonelab zonelist.
+ * @zone:	the zonelab zone; zones live from init to exit, longer than
+ *		any generation.
  * @nid:	the node the zone belongs to.
  * @zone_idx:	its enum zone_type.
  */
 struct zl_zoneref {
+	struct zl_zone *zone;
 	int nid;
 	int zone_idx;
 };
@@ -164,6 +273,13 @@ enum zl_stat_item {
 	ZL_STAT_REBUILD_SKIPPED,
 	ZL_STAT_REBUILD_FAILED,
 	ZL_STAT_MEMORY_EVENTS,
+	ZL_STAT_ALLOC_SUCCESS,
+	ZL_STAT_ALLOC_FAIL,
+	ZL_STAT_PCP_HIT,
+	ZL_STAT_PCP_MISS,
+	ZL_STAT_ZONE_LOCK,
+	ZL_STAT_PAGES_RESERVED,
+	ZL_STAT_PAGES_RETURNED,
 	ZL_NR_STATS,
 };
 
@@ -179,6 +295,7 @@ static inline void zl_count(enum zl_stat_item item)
 }
 
 u64 zl_stat_read(enum zl_stat_item item);
+void zl_count_add(enum zl_stat_item item, u64 n);
 void zl_stats_show(struct seq_file *m);
 
 /* topology.c */
@@ -199,6 +316,82 @@ void zl_memory_notifier_unregister(void);
 void zl_zonelists_show(struct seq_file *m);
 void zl_kernel_zonelists_show(struct seq_file *m);
 void zl_rebuild_stats_show(struct seq_file *m);
+void zl_generation_counts(s64 *allocated, s64 *freed);
+
+/* zone.c */
+extern unsigned int zl_block_order;
+int zl_zones_init(unsigned long pages_per_node, unsigned int reserve_percent,
+		  unsigned long min_free_kbytes);
+void zl_zones_exit(void);
+/* Zone slots: every (node, zone index) pair, populated or not. */
+#define ZL_NR_ZONE_SLOTS	(nr_node_ids * MAX_NR_ZONES)
+struct zl_zone *zl_zone_slot(int slot);
+struct zl_zone *zl_zone_get(int nid, int zone_idx);
+unsigned long zl_pool_pages(void);
+struct zl_zone *zl_page_zone(struct page *page);
+unsigned long zl_zone_pages(int nid, int zone_idx);
+bool zl_zone_watermark_ok(struct zl_zone *zone, unsigned int order,
+			  unsigned long mark, int highest_zoneidx);
+struct page *__zl_buddy_alloc(struct zl_zone *zone, unsigned int order);
+struct page *zl_buddy_alloc(struct zl_zone *zone, unsigned int order);
+void __zl_buddy_free(struct zl_zone *zone, struct page *page,
+		     unsigned int order);
+void zl_buddy_free(struct zl_zone *zone, struct page *page,
+		   unsigned int order);
+void zl_zoneinfo_show(struct seq_file *m);
+void zl_buddy_show(struct seq_file *m);
+
+/* pcp.c */
+int zl_pcp_init(void);
+void zl_pcp_exit(void);
+struct page *zl_pcp_alloc(struct zl_zone *zone);
+void zl_pcp_free(struct zl_zone *zone, struct page *page);
+void zl_pcp_drain_local(void);
+void zl_pcp_drain_all(void);
+void zl_pcp_disable(struct zl_zone *zone);
+int zl_pcp_enable(struct zl_zone *zone);
+int zl_pcp_count(struct zl_zone *zone, int cpu);
+
+/* alloc.c */
+#define ZL_ALLOC_THISNODE	0x1
+
+struct page *zl_alloc_pages(unsigned int order, int nid, unsigned int flags);
+void zl_free_pages(struct page *page, unsigned int order);
+
+/**
+ * struct zl_holder - an owner of zonelab pages (a user-space alloc file,
+ * later a stress worker or context), so that pages can be counted per
+ * node and freed all at once.
+ * @lock:	serialises the owner's commands.
+ * @pages:	held blocks, linked through page->lru of their first page,
+ *		whose page->private holds the order; under @lock.
+ * @nr_pages:	pages held; under @lock.
+ * @node_pages:	pages held per node (nr_node_ids entries); under @lock.
+ */
+struct zl_holder {
+	struct mutex lock;		/* see @lock above */
+	struct list_head pages;
+	unsigned long nr_pages;
+	unsigned long *node_pages;
+};
+
+struct zl_holder *zl_holder_create(void);
+void zl_holder_destroy(struct zl_holder *h);
+long zl_holder_alloc(struct zl_holder *h, unsigned long count,
+		     unsigned int order, int nid, unsigned int flags);
+unsigned long zl_holder_free(struct zl_holder *h, unsigned long count);
+size_t zl_holder_text_size(void);
+size_t zl_holder_format(struct zl_holder *h, char *buf, size_t size);
+
+/* stress.c */
+int zl_stress_start(unsigned int threads, unsigned int order_max,
+		    unsigned int hold);
+void zl_stress_stop(void);
+void zl_stress_show(struct seq_file *m);
+
+/* bench.c */
+int zl_bench_run(unsigned long iterations);
+void zl_bench_show(struct seq_file *m);
 
 /* debugfs.c */
 void zl_debugfs_init(void);

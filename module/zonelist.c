@@ -20,9 +20,9 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/topology.h>
-#include <linux/version.h>
 
 #include "zonelab.h"
+#include "trace.h"
 
 struct zl_generation __rcu *zl_zonelists;
 
@@ -100,15 +100,20 @@ static void zl_generation_free_rcu(struct rcu_head *head)
 /*
  * Does the local node head its own fallback order?  Up to 6.6 it always
  * did, memoryless or not; 6.7 ("mm: page_alloc: skip memoryless nodes
- * entirely") leaves a memoryless local node out.  Follow the running
- * kernel, since the point is to equal its lists.
+ * entirely") leaves a memoryless local node out.  Follow the kernel we are
+ * built for (Kbuild sets the flag), since the point is to equal its lists.
  */
+#ifdef ZL_SKIP_MEMORYLESS_LOCAL
 static bool zl_local_node_first(const struct zl_topology *topo, int local)
 {
-	if (LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0))
-		return node_isset(local, topo->memory);
+	return node_isset(local, topo->memory);
+}
+#else
+static bool zl_local_node_first(const struct zl_topology *topo, int local)
+{
 	return true;
 }
+#endif
 
 /*
  * The kernel's find_next_best_node() (mm/page_alloc.c) over a snapshot:
@@ -156,6 +161,7 @@ static void zl_add_node_zones(const struct zl_topology *topo, int nid,
 	for (idx = MAX_NR_ZONES - 1; idx >= 0; idx--) {
 		if (!zl_topo_zone_populated(topo, nid, idx))
 			continue;
+		zl->refs[zl->nr].zone = zl_zone_get(nid, idx);
 		zl->refs[zl->nr].nid = nid;
 		zl->refs[zl->nr].zone_idx = idx;
 		zl->nr++;
@@ -270,6 +276,7 @@ static int __zl_rebuild(bool force)
 	zl_publish(gen);
 	zl_note_rebuild_time(ktime_get_ns() - start);
 	zl_count(ZL_STAT_REBUILDS);
+	trace_zonelab_rebuild(gen->seq, ktime_get_ns() - start, force);
 	return 1;
 }
 
@@ -365,9 +372,13 @@ void zl_zonelist_exit(void)
 		call_rcu(&gen->rcu, zl_generation_free_rcu);
 	/* Wait for every pending free before the module text goes away. */
 	rcu_barrier();
+}
 
-	pr_info("unloaded: generations allocated %lld freed %lld\n",
-		atomic64_read(&zl_gen_allocated), atomic64_read(&zl_gen_freed));
+/* Generations ever allocated and freed, for the unload report. */
+void zl_generation_counts(s64 *allocated, s64 *freed)
+{
+	*allocated = atomic64_read(&zl_gen_allocated);
+	*freed = atomic64_read(&zl_gen_freed);
 }
 
 static void zl_show_zonelist(struct seq_file *m, const char *what, int nid,

@@ -3,9 +3,12 @@
  * Robustness of zonelab's debugfs files, in the spirit of
  * selftests/damon/debugfs_huge_count_read_write.sh: malformed, huge,
  * offset and vectored writes to `rebuild` fail with EINVAL and change
- * nothing; read-only files refuse writes; reads of every size and offset
- * agree; concurrent writers are counted exactly; the kernel logs no
- * warning.
+ * nothing; malformed and out-of-range commands to `alloc`, `stress`,
+ * `bench` and `pcp` fail with the errno the README gives and change
+ * nothing either (stats, zonelists, zones, buddy lists, pcplists, stress,
+ * bench and the writer's own alloc holder); read-only files refuse writes;
+ * reads of every size and offset agree; concurrent writers are counted
+ * exactly; the kernel logs no warning.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -24,45 +27,114 @@
 #include "zonelab_util.h"
 
 static const char * const ro_files[] = {
-	ZL_TOPOLOGY, ZL_ZONELISTS, ZL_KZONELISTS, ZL_STATS,
+	ZL_TOPOLOGY, ZL_ZONELISTS, ZL_KZONELISTS, ZL_STATS, ZL_ZONEINFO, ZL_BUDDYINFO,
 };
 
 #define NR_RO	(ARRAY_SIZE(ro_files))
 
-/* Everything a write could change, as text. */
-struct state {
-	char *zonelists;
-	char *stats;
+/*
+ * Everything a write could change, as text: `stats` (every counter, so a
+ * rejected command bumps none, not even alloc_fail), the zonelists, the
+ * zones' free pages, watermarks and pcplist counts, the buddy lists, the
+ * stress and bench state.
+ */
+enum { ST_ZONELISTS, ST_STATS, ST_ZONEINFO, ST_BUDDYINFO, ST_STRESS, ST_BENCH };
+
+static const char * const state_files[] = {
+	[ST_ZONELISTS] = ZL_ZONELISTS, [ST_STATS] = ZL_STATS,
+	[ST_ZONEINFO] = ZL_ZONEINFO, [ST_BUDDYINFO] = ZL_BUDDYINFO,
+	[ST_STRESS] = ZL_STRESS, [ST_BENCH] = ZL_BENCH,
 };
 
-static void state_read(struct __test_metadata *_metadata, struct state *s)
+#define NR_STATE	(ARRAY_SIZE(state_files))
+
+struct state {
+	char *text[NR_STATE];
+	char *alloc;		/* what the holder's fd reads, if there is one */
+};
+
+/*
+ * The state an open `alloc` file shows: read() from the start until the
+ * one 0 that ends it (the next read starts over).  NULL on error.
+ */
+static char *alloc_state(int fd, size_t chunk)
 {
-	s->zonelists = zl_read_file(ZL_ZONELISTS, NULL);
-	s->stats = zl_read_file(ZL_STATS, NULL);
-	ASSERT_NE(NULL, s->zonelists);
-	ASSERT_NE(NULL, s->stats);
+	return zl_read_fd_chunks(fd, chunk, NULL);
+}
+
+static void state_read(struct __test_metadata *_metadata, struct state *s, int alloc_fd)
+{
+	size_t i;
+
+	for (i = 0; i < NR_STATE; i++) {
+		s->text[i] = zl_read_file(state_files[i], NULL);
+		ASSERT_NE(NULL, s->text[i])
+			TH_LOG("%s: %s", state_files[i], strerror(errno));
+	}
+	s->alloc = NULL;
+	if (alloc_fd >= 0) {
+		s->alloc = alloc_state(alloc_fd, 4096);
+		ASSERT_NE(NULL, s->alloc)
+			TH_LOG("reading the alloc holder: %s", strerror(errno));
+	}
 }
 
 static void state_free(struct state *s)
 {
-	free(s->zonelists);
-	free(s->stats);
-	s->zonelists = NULL;
-	s->stats = NULL;
+	size_t i;
+
+	for (i = 0; i < NR_STATE; i++) {
+		free(s->text[i]);
+		s->text[i] = NULL;
+	}
+	free(s->alloc);
+	s->alloc = NULL;
 }
 
-/* The zonelists and stats files are byte for byte what they were. */
+/* Per zone `pages free` and pcplist pages of two zoneinfo texts, for the log. */
+static void log_zoneinfo_diff(struct __test_metadata *_metadata, const char *a,
+			      const char *b)
+{
+	struct zl_zoneinfo *za = zl_zoneinfo_alloc(), *zb = zl_zoneinfo_alloc();
+	char err[256];
+	int i;
+
+	if (za && zb && !zl_zoneinfo_parse(za, a, err, sizeof(err)) &&
+	    !zl_zoneinfo_parse(zb, b, err, sizeof(err))) {
+		for (i = 0; i < za->nr && i < zb->nr; i++)
+			TH_LOG("zone %d/%s: free %ld -> %ld, pcp %ld -> %ld",
+			       za->zone[i].nid, za->zone[i].name, za->zone[i].free,
+			       zb->zone[i].free, zl_zi_pcp_total(&za->zone[i]),
+			       zl_zi_pcp_total(&zb->zone[i]));
+	}
+	free(za);
+	free(zb);
+}
+
+/* Every state file (and the holder's state) is byte for byte what it was. */
+static void expect_unchanged_fd(struct __test_metadata *_metadata,
+				const struct state *before, int alloc_fd, const char *what)
+{
+	struct state now;
+	size_t i;
+
+	state_read(_metadata, &now, alloc_fd);
+	for (i = 0; i < NR_STATE; i++) {
+		EXPECT_STREQ(before->text[i], now.text[i])
+			TH_LOG("%s changed %s", what, state_files[i]);
+		if (i == ST_ZONEINFO && strcmp(before->text[i], now.text[i]))
+			log_zoneinfo_diff(_metadata, before->text[i], now.text[i]);
+	}
+	if (before->alloc && now.alloc)
+		EXPECT_STREQ(before->alloc, now.alloc)
+			TH_LOG("%s changed what the alloc holder holds", what);
+	state_free(&now);
+}
+
 static void expect_unchanged(struct __test_metadata *_metadata,
 			     const struct state *before, const char *what)
 {
-	struct state now;
-
-	state_read(_metadata, &now);
-	EXPECT_STREQ(before->zonelists, now.zonelists)
-		TH_LOG("%s changed zonelists", what);
-	EXPECT_STREQ(before->stats, now.stats)
-		TH_LOG("%s changed stats", what);
-	state_free(&now);
+	expect_unchanged_fd(_metadata, before, -1, what);
 }
 
 /* Setup of the bad_write and input fixtures: @before once `stats` is quiet. */
@@ -72,7 +144,7 @@ static void state_setup(struct __test_metadata *_metadata, struct state *before,
 	zl_klog_mark(mark);
 	/* Old generations freed by RCU change `stats`; let them go first. */
 	ASSERT_EQ(0, zl_wait_quiescent(5000));
-	state_read(_metadata, before);
+	state_read(_metadata, before, -1);
 }
 
 static void state_teardown(struct __test_metadata *_metadata, struct state *before,
@@ -223,6 +295,541 @@ TEST_F(bad_write, rejected_and_changes_nothing)
 		TH_LOG("write of %zu bytes returned %zd (%s)", len, ret,
 		       err ? strerror(-err) : "accepted");
 	expect_unchanged(_metadata, &self->before, "a malformed write");
+}
+
+/* ---- malformed and out-of-range commands to alloc, stress, bench, pcp ---- */
+
+/*
+ * The holder every bad_cmd test sets up first: it holds HOLD_PAGES order-0
+ * pages and has freed FREED_PAGES more into a pcplist, so that a command
+ * which wrongly allocated, freed or drained would show in the state.
+ */
+#define HOLD_PAGES	5
+#define FREED_PAGES	3
+
+/* A 64-byte `alloc` command (one byte over the limit) and a 63-byte one. */
+#define ZEROS56	"00000000000000000000000000000000000000000000000000000000"
+#define ALLOC_LEN63	"alloc " ZEROS56 "1"
+#define ALLOC_LEN64	"alloc 0" ZEROS56 "1"
+#define STRESS_LEN64	"start hold=" "00000000000000000000000000000000000000000000000000001"
+#define BENCH_LEN64	"run 000" ZEROS56 "1"
+#define PCP_LEN64	"drain   " "        " "        " "        " "        " "        " \
+			"        " "        "
+_Static_assert(sizeof(ALLOC_LEN63) == 64, "63 bytes");
+_Static_assert(sizeof(ALLOC_LEN64) == 65, "64 bytes");
+_Static_assert(sizeof(STRESS_LEN64) == 65, "64 bytes");
+_Static_assert(sizeof(BENCH_LEN64) == 65, "64 bytes");
+_Static_assert(sizeof(PCP_LEN64) == 65, "64 bytes");
+
+FIXTURE(bad_cmd)
+{
+	int alloc_fd;		/* the holder */
+	struct state before;
+	struct zl_klog_mark mark;
+};
+
+FIXTURE_VARIANT(bad_cmd)
+{
+	const char *file;	/* ZL_ALLOC: written through the holder's fd */
+	const char *data;
+	size_t len;		/* 0: strlen(data); set for data with a NUL inside */
+	int err;		/* the errno expected */
+};
+
+#define BAD_CMD(name, f, d, e) \
+	FIXTURE_VARIANT_ADD(bad_cmd, name) { .file = f, .data = d, .err = e, }
+#define BAD_CMD_LEN(name, f, d, l, e) \
+	FIXTURE_VARIANT_ADD(bad_cmd, name) { .file = f, .data = d, .len = l, .err = e, }
+
+/* alloc: syntax, unknown keys, bad numbers -> EINVAL */
+BAD_CMD(alloc_empty, ZL_ALLOC, "", EINVAL);
+BAD_CMD(alloc_newline, ZL_ALLOC, "\n", EINVAL);
+BAD_CMD(alloc_unknown_verb, ZL_ALLOC, "allocate 1", EINVAL);
+BAD_CMD(alloc_upper_verb, ZL_ALLOC, "ALLOC 1", EINVAL);
+BAD_CMD(alloc_glued, ZL_ALLOC, "alloc1", EINVAL);
+BAD_CMD(alloc_no_count, ZL_ALLOC, "alloc", EINVAL);
+BAD_CMD(alloc_no_count_blank, ZL_ALLOC, "alloc \n", EINVAL);
+BAD_CMD(alloc_count_zero, ZL_ALLOC, "alloc 0", EINVAL);
+BAD_CMD(alloc_count_1x, ZL_ALLOC, "alloc 1x", EINVAL);
+BAD_CMD(alloc_count_x, ZL_ALLOC, "alloc x", EINVAL);
+BAD_CMD(alloc_count_neg, ZL_ALLOC, "alloc -1", EINVAL);
+BAD_CMD(alloc_count_hex, ZL_ALLOC, "alloc 0x1", EINVAL);
+BAD_CMD(alloc_count_overflow, ZL_ALLOC, "alloc 18446744073709551616", EINVAL);
+BAD_CMD(alloc_count_cr, ZL_ALLOC, "alloc 1\r\n", EINVAL);
+BAD_CMD(alloc_order_1x, ZL_ALLOC, "alloc 1 order=1x", EINVAL);
+BAD_CMD(alloc_order_empty, ZL_ALLOC, "alloc 1 order=", EINVAL);
+BAD_CMD(alloc_order_neg, ZL_ALLOC, "alloc 1 order=-1", EINVAL);
+BAD_CMD(alloc_order_no_eq, ZL_ALLOC, "alloc 1 order", EINVAL);
+BAD_CMD(alloc_order_overflow, ZL_ALLOC, "alloc 1 order=4294967296", EINVAL);
+BAD_CMD(alloc_node_x, ZL_ALLOC, "alloc 1 node=x", EINVAL);
+BAD_CMD(alloc_node_neg, ZL_ALLOC, "alloc 1 node=-1", EINVAL);
+BAD_CMD(alloc_unknown_key, ZL_ALLOC, "alloc 1 zone=0", EINVAL);
+BAD_CMD(alloc_thisnode_value, ZL_ALLOC, "alloc 1 thisnode=1", EINVAL);
+BAD_CMD(alloc_trailing_word, ZL_ALLOC, "alloc 1 order=0 x", EINVAL);
+BAD_CMD(alloc_len64, ZL_ALLOC, ALLOC_LEN64, EINVAL);
+BAD_CMD_LEN(alloc_nul_after, ZL_ALLOC, "alloc 1\0", 8, EINVAL);
+BAD_CMD_LEN(alloc_nul_inside, ZL_ALLOC, "alloc\0 1", 8, EINVAL);
+BAD_CMD_LEN(alloc_nul_first, ZL_ALLOC, "\0alloc 1", 8, EINVAL);
+BAD_CMD(alloc_binary, ZL_ALLOC, "\x01\xff\x80 1", EINVAL);
+/* alloc: well-formed but out of range */
+BAD_CMD(alloc_order_11, ZL_ALLOC, "alloc 1 order=11", ERANGE);
+BAD_CMD(alloc_order_huge, ZL_ALLOC, "alloc 1 order=4294967295", ERANGE);
+BAD_CMD(alloc_node_99, ZL_ALLOC, "alloc 1 node=99", ENOENT);
+BAD_CMD(alloc_node_99_thisnode, ZL_ALLOC, "alloc 1 order=3 thisnode node=99", ENOENT);
+BAD_CMD(alloc_more_than_pool, ZL_ALLOC, "alloc 18446744073709551615", E2BIG);
+BAD_CMD(alloc_blocks_more_than_pool, ZL_ALLOC, "alloc 100000 order=10", E2BIG);
+/* free */
+BAD_CMD(free_no_count, ZL_ALLOC, "free", EINVAL);
+BAD_CMD(free_zero, ZL_ALLOC, "free 0", EINVAL);
+BAD_CMD(free_1x, ZL_ALLOC, "free 1x", EINVAL);
+BAD_CMD(free_neg, ZL_ALLOC, "free -1", EINVAL);
+BAD_CMD(free_two_counts, ZL_ALLOC, "free 1 2", EINVAL);
+BAD_CMD(free_all_trailing, ZL_ALLOC, "free all x", EINVAL);
+BAD_CMD(free_upper_all, ZL_ALLOC, "free ALL", EINVAL);
+BAD_CMD(free_all_two_newlines, ZL_ALLOC, "free all\n\n", EINVAL);
+BAD_CMD_LEN(free_all_nul, ZL_ALLOC, "free all\0", 9, EINVAL);
+
+/* stress */
+BAD_CMD(stress_empty, ZL_STRESS, "", EINVAL);
+BAD_CMD(stress_newline, ZL_STRESS, "\n", EINVAL);
+BAD_CMD(stress_unknown_verb, ZL_STRESS, "run", EINVAL);
+BAD_CMD(stress_upper_verb, ZL_STRESS, "START", EINVAL);
+BAD_CMD(stress_glued, ZL_STRESS, "startthreads=1", EINVAL);
+BAD_CMD(stress_start_word, ZL_STRESS, "start now", EINVAL);
+BAD_CMD(stress_unknown_key, ZL_STRESS, "start cpus=1", EINVAL);
+BAD_CMD(stress_key_no_value, ZL_STRESS, "start threads", EINVAL);
+BAD_CMD(stress_empty_value, ZL_STRESS, "start threads=", EINVAL);
+BAD_CMD(stress_threads_1x, ZL_STRESS, "start threads=1x", EINVAL);
+BAD_CMD(stress_threads_neg, ZL_STRESS, "start threads=-1", EINVAL);
+BAD_CMD(stress_threads_overflow, ZL_STRESS, "start threads=4294967297", EINVAL);
+BAD_CMD(stress_hold_1x, ZL_STRESS, "start hold=1x", EINVAL);
+BAD_CMD(stress_trailing_word, ZL_STRESS, "start threads=1 x", EINVAL);
+BAD_CMD(stress_stop_word, ZL_STRESS, "stop now", EINVAL);
+BAD_CMD(stress_len64, ZL_STRESS, STRESS_LEN64, EINVAL);
+BAD_CMD_LEN(stress_start_nul, ZL_STRESS, "start\0", 6, EINVAL);
+BAD_CMD_LEN(stress_nul_inside, ZL_STRESS, "start\0threads=1", 15, EINVAL);
+BAD_CMD(stress_binary, ZL_STRESS, "\xff\xfe\x01", EINVAL);
+BAD_CMD(stress_threads_65, ZL_STRESS, "start threads=65", ERANGE);
+BAD_CMD(stress_order_max_11, ZL_STRESS, "start order_max=11", ERANGE);
+BAD_CMD(stress_hold_0, ZL_STRESS, "start hold=0", ERANGE);
+BAD_CMD(stress_hold_65537, ZL_STRESS, "start threads=1 hold=65537", ERANGE);
+
+/* bench */
+BAD_CMD(bench_empty, ZL_BENCH, "", EINVAL);
+BAD_CMD(bench_newline, ZL_BENCH, "\n", EINVAL);
+BAD_CMD(bench_unknown_verb, ZL_BENCH, "start", EINVAL);
+BAD_CMD(bench_upper_verb, ZL_BENCH, "RUN", EINVAL);
+BAD_CMD(bench_glued, ZL_BENCH, "run1", EINVAL);
+BAD_CMD(bench_1x, ZL_BENCH, "run 1x", EINVAL);
+BAD_CMD(bench_x, ZL_BENCH, "run x", EINVAL);
+BAD_CMD(bench_neg, ZL_BENCH, "run -1", EINVAL);
+BAD_CMD(bench_overflow, ZL_BENCH, "run 18446744073709551616", EINVAL);
+BAD_CMD(bench_two_numbers, ZL_BENCH, "run 1 2", EINVAL);
+BAD_CMD(bench_key, ZL_BENCH, "run iterations=1", EINVAL);
+BAD_CMD(bench_len64, ZL_BENCH, BENCH_LEN64, EINVAL);
+BAD_CMD_LEN(bench_nul, ZL_BENCH, "run 1\0", 6, EINVAL);
+BAD_CMD(bench_binary, ZL_BENCH, "run \x80", EINVAL);
+BAD_CMD(bench_zero, ZL_BENCH, "run 0", ERANGE);
+BAD_CMD(bench_over_max, ZL_BENCH, "run 10000001", ERANGE);
+BAD_CMD(bench_ulong_max, ZL_BENCH, "run 18446744073709551615", ERANGE);
+
+/* pcp */
+BAD_CMD(pcp_empty, ZL_PCP, "", EINVAL);
+BAD_CMD(pcp_newline, ZL_PCP, "\n", EINVAL);
+BAD_CMD(pcp_unknown_verb, ZL_PCP, "flush", EINVAL);
+BAD_CMD(pcp_upper_verb, ZL_PCP, "DRAIN", EINVAL);
+BAD_CMD(pcp_glued, ZL_PCP, "drainall", EINVAL);
+BAD_CMD(pcp_drain_word, ZL_PCP, "drain x", EINVAL);
+BAD_CMD(pcp_drain_all_word, ZL_PCP, "drain all x", EINVAL);
+BAD_CMD(pcp_drain_cpu, ZL_PCP, "drain 0", EINVAL);
+BAD_CMD(pcp_len64, ZL_PCP, PCP_LEN64, EINVAL);
+BAD_CMD_LEN(pcp_drain_nul, ZL_PCP, "drain\0", 6, EINVAL);
+BAD_CMD_LEN(pcp_drain_all_nul, ZL_PCP, "drain\0all", 9, EINVAL);
+BAD_CMD(pcp_binary, ZL_PCP, "\x01\x02\x03\xff", EINVAL);
+BAD_CMD(pcp_disable_no_args, ZL_PCP, "disable", EINVAL);
+BAD_CMD(pcp_disable_no_zone, ZL_PCP, "disable 0", EINVAL);
+BAD_CMD(pcp_disable_nid_1x, ZL_PCP, "disable 0x DMA32", EINVAL);
+BAD_CMD(pcp_disable_nid_word, ZL_PCP, "disable node0 DMA32", EINVAL);
+BAD_CMD(pcp_disable_trailing, ZL_PCP, "disable 0 DMA32 x", EINVAL);
+BAD_CMD(pcp_enable_not_disabled, ZL_PCP, "enable 0 DMA32", EINVAL);
+BAD_CMD(pcp_disable_node_99, ZL_PCP, "disable 99 DMA32", ENOENT);
+BAD_CMD(pcp_enable_node_99, ZL_PCP, "enable 99 DMA32", ENOENT);
+BAD_CMD(pcp_disable_unknown_zone, ZL_PCP, "disable 0 Highmem", ENOENT);
+BAD_CMD(pcp_disable_lower_zone, ZL_PCP, "disable 0 dma32", ENOENT);
+/* zonelab never holds Movable pages: the zone does not exist for it. */
+BAD_CMD(pcp_disable_movable, ZL_PCP, "disable 0 Movable", ENOENT);
+
+/* A holder with HOLD_PAGES pages and FREED_PAGES freed to a pcplist. */
+static void holder_setup(struct __test_metadata *_metadata, int *fd)
+{
+	char cmd[32];
+
+	*fd = open(ZL_ALLOC, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, *fd)
+		TH_LOG("open %s: %s", ZL_ALLOC, strerror(errno));
+	snprintf(cmd, sizeof(cmd), "alloc %d", HOLD_PAGES + FREED_PAGES);
+	ASSERT_EQ((ssize_t)strlen(cmd), write(*fd, cmd, strlen(cmd)))
+		TH_LOG("%s: %s", cmd, strerror(errno));
+	snprintf(cmd, sizeof(cmd), "free %d", FREED_PAGES);
+	ASSERT_EQ((ssize_t)strlen(cmd), write(*fd, cmd, strlen(cmd)))
+		TH_LOG("%s: %s", cmd, strerror(errno));
+}
+
+FIXTURE_SETUP(bad_cmd)
+{
+	struct zl_zoneinfo *zi = zl_zoneinfo_alloc();
+	long pcp = 0;
+	int i;
+
+	self->alloc_fd = -1;
+	zl_klog_mark(&self->mark);
+	ASSERT_NE(NULL, zi);
+	ASSERT_EQ(0, zl_wait_quiescent(5000));
+	holder_setup(_metadata, &self->alloc_fd);
+	/* The freed pages sit in a pcplist: a wrong drain would show. */
+	ASSERT_EQ(0, zl_zoneinfo_read(zi));
+	for (i = 0; i < zi->nr; i++)
+		pcp += zl_zi_pcp_total(&zi->zone[i]);
+	free(zi);
+	ASSERT_LT(0, pcp)
+		TH_LOG("no page in any pcplist after freeing %d", FREED_PAGES);
+	state_read(_metadata, &self->before, self->alloc_fd);
+	ASSERT_NE(NULL, strstr(self->before.alloc, "pages 5\n"))
+		TH_LOG("the holder shows '%s'", self->before.alloc);
+	ASSERT_NE(NULL, strstr(self->before.text[ST_STRESS], "running 0\n"))
+		TH_LOG("stress runs already");
+}
+
+FIXTURE_TEARDOWN(bad_cmd)
+{
+	if (self->alloc_fd >= 0)
+		close(self->alloc_fd);
+	/* A start that was wrongly accepted must not outlive the test. */
+	zl_cmd(ZL_STRESS, "stop");
+	state_teardown(_metadata, &self->before, &self->mark);
+}
+
+/* The command fails with the README's errno and changes nothing at all. */
+TEST_F(bad_cmd, rejected_and_changes_nothing)
+{
+	size_t len = variant->len ? variant->len : strlen(variant->data);
+	ssize_t ret;
+	int err;
+
+	if (!strcmp(variant->file, ZL_ALLOC)) {
+		ret = write(self->alloc_fd, variant->data, len);
+		err = ret < 0 ? -errno : 0;
+	} else {
+		err = zl_write_once(variant->file, variant->data, len, &ret);
+	}
+	EXPECT_EQ(-variant->err, err)
+		TH_LOG("%s: write of %zu bytes returned %zd (%s), expected %s",
+		       variant->file, len, ret, err ? strerror(-err) : "accepted",
+		       strerror(variant->err));
+	expect_unchanged_fd(_metadata, &self->before, self->alloc_fd,
+			    "a rejected command");
+}
+
+/* ---- command files: offsets, sizes, boundaries, read-only ---- */
+
+FIXTURE(cmd)
+{
+	int alloc_fd;
+	struct state before;
+	struct zl_klog_mark mark;
+};
+
+FIXTURE_SETUP(cmd)
+{
+	self->alloc_fd = -1;
+	zl_klog_mark(&self->mark);
+	ASSERT_EQ(0, zl_wait_quiescent(5000));
+	holder_setup(_metadata, &self->alloc_fd);
+	state_read(_metadata, &self->before, self->alloc_fd);
+}
+
+FIXTURE_TEARDOWN(cmd)
+{
+	if (self->alloc_fd >= 0)
+		close(self->alloc_fd);
+	zl_cmd(ZL_STRESS, "stop");
+	state_teardown(_metadata, &self->before, &self->mark);
+}
+
+/* pwrite() to the alloc stream fails with ESPIPE at any offset; nothing changes. */
+TEST_F(cmd, alloc_pwrite_is_espipe)
+{
+	static const off_t offs[] = { 0, 1, 4096 };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(offs); i++) {
+		EXPECT_EQ(-1, pwrite(self->alloc_fd, "alloc 1", 7, offs[i]))
+			TH_LOG("pwrite at %lld accepted", (long long)offs[i]);
+		EXPECT_EQ(ESPIPE, errno);
+		EXPECT_EQ(-1, pwrite(self->alloc_fd, "free all", 8, offs[i]));
+		EXPECT_EQ(ESPIPE, errno);
+	}
+	expect_unchanged_fd(_metadata, &self->before, self->alloc_fd, "pwrite to alloc");
+}
+
+/*
+ * A good command at a non-zero offset of stress, bench or pcp fails and
+ * changes nothing: EINVAL from the module (a write after lseek(), and
+ * pwrite() to pcp); pwrite() to stress and bench, which are seq_files
+ * (seq_open() clears FMODE_PWRITE), fails with ESPIPE in the VFS.
+ */
+TEST_F(cmd, one_shot_files_reject_offsets)
+{
+	static const struct { const char *path, *cmd; bool seq; } cases[] = {
+		{ ZL_STRESS, "start threads=1 hold=1", true }, { ZL_STRESS, "stop", true },
+		{ ZL_BENCH, "run 1", true }, { ZL_BENCH, "run\n", true },
+		{ ZL_PCP, "drain", false }, { ZL_PCP, "drain all\n", false },
+		{ ZL_PCP, "disable 0 DMA32", false },
+	};
+	static const off_t offs[] = { 1, 5, 4096, 1 << 20 };
+	size_t i, o;
+	ssize_t ret;
+	int fd;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		for (o = 0; o < ARRAY_SIZE(offs); o++) {
+			fd = open(cases[i].path, cases[i].seq ? O_RDWR : O_WRONLY);
+			ASSERT_LE(0, fd);
+			ret = pwrite(fd, cases[i].cmd, strlen(cases[i].cmd), offs[o]);
+			EXPECT_EQ(-1, ret)
+				TH_LOG("%s: '%s' at %lld accepted", cases[i].path,
+				       cases[i].cmd, (long long)offs[o]);
+			EXPECT_EQ(cases[i].seq ? ESPIPE : EINVAL, errno)
+				TH_LOG("%s: pwrite '%s' at %lld: %s", cases[i].path,
+				       cases[i].cmd, (long long)offs[o], strerror(errno));
+			/* The file position the module sees: seek within the text. */
+			if (cases[i].seq && offs[o] < 8) {
+				ASSERT_EQ(offs[o], lseek(fd, offs[o], SEEK_SET));
+				ret = write(fd, cases[i].cmd, strlen(cases[i].cmd));
+				EXPECT_EQ(-1, ret)
+					TH_LOG("%s: '%s' at %lld accepted", cases[i].path,
+					       cases[i].cmd, (long long)offs[o]);
+				EXPECT_EQ(EINVAL, errno)
+					TH_LOG("%s: '%s' at %lld: %s", cases[i].path,
+					       cases[i].cmd, (long long)offs[o],
+					       strerror(errno));
+			}
+			close(fd);
+		}
+	}
+	expect_unchanged_fd(_metadata, &self->before, self->alloc_fd, "an offset write");
+}
+
+/* A 1 MiB write starting with a good command fails with EINVAL everywhere. */
+TEST_F(cmd, huge_commands_rejected)
+{
+	static const struct { const char *path, *cmd; } cases[] = {
+		{ ZL_ALLOC, "alloc 1" }, { ZL_ALLOC, "free all" },
+		{ ZL_STRESS, "stop" }, { ZL_STRESS, "start" },
+		{ ZL_BENCH, "run 1" }, { ZL_PCP, "drain all" },
+	};
+	size_t len = 1 << 20, i;
+	char *buf = malloc(len);
+	ssize_t ret;
+	int err;
+
+	ASSERT_NE(NULL, buf);
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		memset(buf, ' ', len);
+		memcpy(buf, cases[i].cmd, strlen(cases[i].cmd));
+		buf[len - 1] = '\n';
+		if (!strcmp(cases[i].path, ZL_ALLOC)) {
+			ret = write(self->alloc_fd, buf, len);
+			err = ret < 0 ? -errno : 0;
+		} else {
+			err = zl_write_once(cases[i].path, buf, len, &ret);
+		}
+		EXPECT_EQ(-EINVAL, err)
+			TH_LOG("%s: 1 MiB '%s...' returned %zd", cases[i].path,
+			       cases[i].cmd, ret);
+	}
+	free(buf);
+	expect_unchanged_fd(_metadata, &self->before, self->alloc_fd, "a 1 MiB command");
+}
+
+/*
+ * writev() to a file with only ->write is one write per segment (the VFS
+ * loops): a malformed first segment fails with EINVAL and stops it there.
+ */
+TEST_F(cmd, writev_bad_first_segment)
+{
+	static const struct { const char *path, *a, *b; } cases[] = {
+		{ ZL_ALLOC, "alloc 1x", "alloc 1" }, { ZL_ALLOC, "free 1x", "free all" },
+		{ ZL_ALLOC, "x", "free 1" }, { ZL_PCP, "drain x", "drain all" },
+		{ ZL_STRESS, "start x", "start threads=1" },
+		{ ZL_BENCH, "run x", "run 1" },
+	};
+	struct iovec iov[2];
+	size_t i;
+	ssize_t ret;
+	int fd;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		iov[0].iov_base = (void *)cases[i].a;
+		iov[0].iov_len = strlen(cases[i].a);
+		iov[1].iov_base = (void *)cases[i].b;
+		iov[1].iov_len = strlen(cases[i].b);
+		fd = strcmp(cases[i].path, ZL_ALLOC) ? open(cases[i].path, O_WRONLY) :
+						       dup(self->alloc_fd);
+		ASSERT_LE(0, fd);
+		ret = writev(fd, iov, 2);
+		EXPECT_EQ(-1, ret)
+			TH_LOG("%s: writev '%s' '%s' returned %zd", cases[i].path,
+			       cases[i].a, cases[i].b, ret);
+		EXPECT_EQ(EINVAL, errno);
+		close(fd);
+	}
+	expect_unchanged_fd(_metadata, &self->before, self->alloc_fd, "a bad writev");
+}
+
+/* An alloc command of 63 bytes is accepted; 64 bytes is not (the limit itself). */
+TEST_F(cmd, alloc_length_limit)
+{
+	char *now;
+
+	ASSERT_EQ((size_t)63, strlen(ALLOC_LEN63));
+	ASSERT_EQ((size_t)64, strlen(ALLOC_LEN64));
+	EXPECT_EQ(-1, write(self->alloc_fd, ALLOC_LEN64, 64));
+	EXPECT_EQ(EINVAL, errno);
+	expect_unchanged_fd(_metadata, &self->before, self->alloc_fd, "a 64-byte alloc");
+
+	EXPECT_EQ(63, write(self->alloc_fd, ALLOC_LEN63, 63))
+		TH_LOG("63-byte 'alloc 00..01': %s", strerror(errno));
+	now = alloc_state(self->alloc_fd, 4096);
+	ASSERT_NE(NULL, now);
+	EXPECT_NE(NULL, strstr(now, "pages 6\n"))
+		TH_LOG("after the 63-byte alloc the holder shows '%s'", now);
+	free(now);
+	EXPECT_EQ(6, write(self->alloc_fd, "free 1", 6));
+}
+
+/* Starting stress while it runs is EBUSY and keeps the running parameters. */
+TEST_F(cmd, stress_start_while_running_is_ebusy)
+{
+	char *st;
+
+	ASSERT_EQ(0, zl_cmd(ZL_STRESS, "start threads=1 order_max=2 hold=8"));
+	EXPECT_EQ(-EBUSY, zl_cmd(ZL_STRESS, "start threads=2 order_max=1 hold=4"));
+	EXPECT_EQ(-EBUSY, zl_cmd(ZL_STRESS, "start"));
+	st = zl_read_file(ZL_STRESS, NULL);
+	ASSERT_NE(NULL, st);
+	EXPECT_NE(NULL, strstr(st, "running 1\nthreads 1\norder_max 2\nhold 8\n"))
+		TH_LOG("stress shows '%s'", st);
+	free(st);
+	/* A malformed command is still EINVAL, not EBUSY. */
+	EXPECT_EQ(-EINVAL, zl_cmd(ZL_STRESS, "start threads=1x"));
+	EXPECT_EQ(-ERANGE, zl_cmd(ZL_STRESS, "start threads=65"));
+	ASSERT_EQ(0, zl_cmd(ZL_STRESS, "stop"));
+	st = zl_read_file(ZL_STRESS, NULL);
+	ASSERT_NE(NULL, st);
+	EXPECT_EQ(0, strncmp(st, "running 0\n", 10))
+		TH_LOG("stress shows '%s' after stop", st);
+	free(st);
+}
+
+/* A failing alloc that ran out of pages is ENOMEM and keeps what it got; not malformed. */
+TEST_F(cmd, alloc_enomem_keeps_what_it_got)
+{
+	struct zl_stats s0, s1;
+	long pool = 0, held = -1, node0 = -1;
+	struct zl_zoneinfo *zi = zl_zoneinfo_alloc();
+	char cmd[64], *now;
+	int fd, i;
+
+	ASSERT_NE(NULL, zi);
+	ASSERT_EQ(0, zl_zoneinfo_read(zi));
+	for (i = 0; i < zi->nr; i++)
+		pool += zi->zone[i].managed;
+	ASSERT_LT(0, pool);
+	if (!zl_zi_node_has_pages(zi, 0)) {
+		free(zi);
+		SKIP(return, "zonelab holds no pages of node 0");
+	}
+	free(zi);
+
+	fd = open(ZL_ALLOC, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, zl_stats_read(&s0));
+	/* The whole pool from node 0 alone: not E2BIG, but node 0 runs out. */
+	snprintf(cmd, sizeof(cmd), "alloc %ld node=0 thisnode", pool);
+	EXPECT_EQ(-1, write(fd, cmd, strlen(cmd)));
+	EXPECT_EQ(ENOMEM, errno);
+	ASSERT_EQ(0, zl_stats_read(&s1));
+	now = alloc_state(fd, 7);
+	ASSERT_NE(NULL, now);
+	EXPECT_EQ(1, sscanf(now, "pages %ld", &held))
+		TH_LOG("holder shows '%s'", now);
+	if (strstr(now, "node 0 "))
+		sscanf(strstr(now, "node 0 "), "node 0 %ld", &node0);
+	free(now);
+	EXPECT_LT(0, held);
+	EXPECT_GT(pool, held);
+	EXPECT_EQ(held, node0)
+		TH_LOG("thisnode pages came from another node");
+	EXPECT_EQ(zl_stat(&s0, "alloc_fail") + 1, zl_stat(&s1, "alloc_fail"));
+	EXPECT_EQ(zl_stat(&s0, "alloc_success") + held, zl_stat(&s1, "alloc_success"));
+	EXPECT_EQ(8, write(fd, "free all", 8));
+	now = alloc_state(fd, 4096);
+	ASSERT_NE(NULL, now);
+	EXPECT_EQ(0, strncmp(now, "pages 0\n", 8))
+		TH_LOG("after free all the holder shows '%s'", now);
+	free(now);
+	close(fd);
+}
+
+/* Writes to zoneinfo and buddyinfo fail; reads of pcp fail; nothing changes. */
+TEST_F(cmd, read_only_and_write_only)
+{
+	static const char * const ro[] = { ZL_ZONEINFO, ZL_BUDDYINFO };
+	char buf[64];
+	size_t i;
+	int fd;
+
+	for (i = 0; i < ARRAY_SIZE(ro); i++) {
+		fd = open(ro[i], O_RDWR);
+		if (fd < 0) {
+			EXPECT_TRUE(errno == EACCES || errno == EPERM);
+			continue;
+		}
+		EXPECT_EQ(-1, write(fd, "drain all", 9))
+			TH_LOG("write to %s accepted", ro[i]);
+		EXPECT_TRUE(errno == EINVAL || errno == EACCES || errno == EPERM)
+			TH_LOG("write to %s: %s", ro[i], strerror(errno));
+		close(fd);
+	}
+	fd = open(ZL_PCP, O_RDWR);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-1, read(fd, buf, sizeof(buf)));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, pread(fd, buf, 1, 0));
+	close(fd);
+	expect_unchanged_fd(_metadata, &self->before, self->alloc_fd,
+			    "writes to read-only files, reads of pcp");
+}
+
+/*
+ * The alloc file's state comes out whole whatever the read size, ends with
+ * one 0, and the next read starts over.
+ */
+TEST_F(cmd, alloc_reads_of_every_size)
+{
+	static const size_t chunks[] = { 1, 2, 7, 4096, 1 << 20 };
+	char *again;
+	size_t i, len;
+
+	ASSERT_LT((size_t)8, strlen(self->before.alloc));
+	for (i = 0; i < ARRAY_SIZE(chunks); i++) {
+		again = zl_read_fd_chunks(self->alloc_fd, chunks[i], &len);
+		ASSERT_NE(NULL, again);
+		EXPECT_STREQ(self->before.alloc, again)
+			TH_LOG("%zu-byte reads of alloc", chunks[i]);
+		free(again);
+	}
 }
 
 /* ---- other writes and reads ---- */
@@ -407,6 +1014,10 @@ FIXTURE_VARIANT_ADD(reads, topology) { .path = ZL_TOPOLOGY, };
 FIXTURE_VARIANT_ADD(reads, zonelists) { .path = ZL_ZONELISTS, };
 FIXTURE_VARIANT_ADD(reads, kernel_zonelists) { .path = ZL_KZONELISTS, };
 FIXTURE_VARIANT_ADD(reads, stats) { .path = ZL_STATS, };
+FIXTURE_VARIANT_ADD(reads, zoneinfo) { .path = ZL_ZONEINFO, };
+FIXTURE_VARIANT_ADD(reads, buddyinfo) { .path = ZL_BUDDYINFO, };
+FIXTURE_VARIANT_ADD(reads, stress) { .path = ZL_STRESS, };
+FIXTURE_VARIANT_ADD(reads, bench) { .path = ZL_BENCH, };
 
 FIXTURE_SETUP(reads)
 {
@@ -570,6 +1181,126 @@ TEST_F_TIMEOUT(input, concurrent_writers_count_exactly, 120)
 	}
 	free(z0);
 	free(z1);
+}
+
+#define ALLOC_WRITER_OPS	300
+
+struct alloc_writer {
+	pthread_t thread;
+	int id;
+	long blocks;		/* blocks this writer's alloc commands asked for */
+	int ok, bad_ok, bad_einval, bad_other, good_err;
+};
+
+static const char * const alloc_bad[] = {
+	"alloc 0", "alloc 1x", "free 0", "alloc 1 order=1x", "free all x", "",
+};
+
+/* Own holder; good alloc/free commands mixed with bad ones and pcp drains. */
+static void *alloc_writer_fn(void *arg)
+{
+	struct alloc_writer *w = arg;
+	int fd = open(ZL_ALLOC, O_RDWR | O_CLOEXEC), i;
+	const char *cmd;
+	char buf[32];
+	ssize_t ret;
+
+	if (fd < 0) {
+		w->good_err = -1;
+		return NULL;
+	}
+	for (i = 0; i < ALLOC_WRITER_OPS; i++) {
+		bool good = i % 4 != 3;
+
+		if (!good) {
+			cmd = alloc_bad[(i / 4) % ARRAY_SIZE(alloc_bad)];
+		} else if (i % 4 == 0) {
+			snprintf(buf, sizeof(buf), "alloc %d order=%d", 1 + i % 5, (i / 4) % 3);
+			w->blocks += 1 + i % 5;
+			cmd = buf;
+		} else if (i % 4 == 1) {
+			cmd = i % 3 ? "free 2" : "free all";
+		} else {
+			cmd = i % 2 ? "drain" : "drain all";
+			ret = zl_cmd(ZL_PCP, cmd);
+			if (ret)
+				w->good_err++;
+			else
+				w->ok++;
+			continue;
+		}
+		ret = write(fd, cmd, strlen(cmd));
+		if (good) {
+			if (ret == (ssize_t)strlen(cmd))
+				w->ok++;
+			else
+				w->good_err++;
+		} else if (ret >= 0) {
+			w->bad_ok++;
+		} else if (errno == EINVAL) {
+			w->bad_einval++;
+		} else {
+			w->bad_other++;
+		}
+	}
+	close(fd);
+	return NULL;
+}
+
+/*
+ * Three writers, each with its own holder, and pcp drains, with bad
+ * commands mixed in: good ones succeed, bad ones are EINVAL, every block
+ * asked for is counted in alloc_success (no failure), and once the holders
+ * are closed and the pcplists drained every zone is whole again: free ==
+ * managed, no pcp page, only blocks of the reserved order.
+ */
+TEST_F_TIMEOUT(input, concurrent_alloc_writers, 300)
+{
+	struct zl_zoneinfo *zi = zl_zoneinfo_alloc();
+	struct alloc_writer w[3];
+	struct zl_stats s0, s1;
+	long asked = 0;
+	char *bi0, *bi1;
+	int i;
+
+	ASSERT_NE(NULL, zi);
+	ASSERT_EQ(0, zl_cmd(ZL_PCP, "drain all"));
+	bi0 = zl_read_file(ZL_BUDDYINFO, NULL);
+	ASSERT_NE(NULL, bi0);
+	ASSERT_EQ(0, zl_stats_read(&s0));
+	memset(w, 0, sizeof(w));
+	for (i = 0; i < 3; i++) {
+		w[i].id = i;
+		ASSERT_EQ(0, pthread_create(&w[i].thread, NULL, alloc_writer_fn, &w[i]));
+	}
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, pthread_join(w[i].thread, NULL));
+	for (i = 0; i < 3; i++) {
+		EXPECT_EQ(0, w[i].good_err) TH_LOG("writer %d: good commands failed", i);
+		EXPECT_EQ(0, w[i].bad_ok) TH_LOG("writer %d: bad commands accepted", i);
+		EXPECT_EQ(0, w[i].bad_other) TH_LOG("writer %d: bad commands not EINVAL", i);
+		asked += w[i].blocks;
+	}
+	ASSERT_EQ(0, zl_stats_read(&s1));
+	EXPECT_EQ(zl_stat(&s0, "alloc_fail"), zl_stat(&s1, "alloc_fail"));
+	EXPECT_EQ(zl_stat(&s0, "alloc_success") + asked, zl_stat(&s1, "alloc_success"));
+
+	ASSERT_EQ(0, zl_cmd(ZL_PCP, "drain all"));
+	ASSERT_EQ(0, zl_zoneinfo_read(zi));
+	for (i = 0; i < zi->nr; i++) {
+		EXPECT_EQ(zi->zone[i].managed, zi->zone[i].free)
+			TH_LOG("zone %d/%s: %ld of %ld pages free after everything was freed",
+			       zi->zone[i].nid, zi->zone[i].name, zi->zone[i].free,
+			       zi->zone[i].managed);
+		EXPECT_EQ(0, zl_zi_pcp_total(&zi->zone[i]));
+	}
+	bi1 = zl_read_file(ZL_BUDDYINFO, NULL);
+	ASSERT_NE(NULL, bi1);
+	EXPECT_STREQ(bi0, bi1)
+		TH_LOG("the buddy lists did not merge back");
+	free(bi0);
+	free(bi1);
+	free(zi);
 }
 
 int main(int argc, char **argv)

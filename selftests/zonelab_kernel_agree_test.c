@@ -6,10 +6,14 @@
  * its boot-time order may differ.  Onlining an offline memory block (a QEMU
  * pc-dimm, left offline by memhp_default_state=offline) with
  * online_movable populates an empty Movable zone: the kernel rebuilds its
- * zonelists and logs "Fallback order for Node N: ..." for every node, and
- * zonelab's memory notifier publishes a new generation.  From then on both
- * must agree exactly.  Offlining the block again empties the zone and both
- * rebuild once more.  Every block is put back offline afterwards.
+ * zonelists and logs "Fallback order for Node N: ..." for every node.
+ * zonelab never takes pages from hotplugged memory, so it gains no zone;
+ * its memory notifier rebuilds only when an input of its lists changed,
+ * here N_MEMORY (the block's node had no memory before), and counts a
+ * skipped rebuild otherwise.  Either way, from then on zonelab's orders
+ * equal the kernel's and its lists equal the kernel's with the zones
+ * zonelab holds no pages of left out.  Offlining the block again empties
+ * the zone and the same holds.  Every block is put back offline afterwards.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,6 +37,7 @@ struct snap {
 	struct zl_topo *sys;
 	struct zl_zonelists *zl;
 	struct zl_zonelists *kzl;
+	struct zl_zoneinfo *zi;
 	struct zl_stats stats;
 };
 
@@ -47,11 +52,15 @@ static void snap_take(struct __test_metadata *_metadata, struct snap *s)
 		s->zl = zl_zonelists_alloc();
 	if (!s->kzl)
 		s->kzl = zl_zonelists_alloc();
+	if (!s->zi)
+		s->zi = zl_zoneinfo_alloc();
 	ASSERT_NE(NULL, s->sys);
 	ASSERT_NE(NULL, s->zl);
 	ASSERT_NE(NULL, s->kzl);
+	ASSERT_NE(NULL, s->zi);
 	ASSERT_EQ(0, zl_read_views(s->sys, s->zl, s->kzl, err, sizeof(err)))
 		TH_LOG("%s", err);
+	ASSERT_EQ(0, zl_zoneinfo_read(s->zi));
 	ASSERT_EQ(0, zl_stats_read(&s->stats));
 }
 
@@ -60,6 +69,7 @@ static void snap_free(struct snap *s)
 	free(s->sys);
 	free(s->zl);
 	free(s->kzl);
+	free(s->zi);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -70,14 +80,27 @@ static bool movable_populated(const struct zl_topo *t, int nid)
 	return z && z->present;
 }
 
-static bool has_zref(const struct zl_zref *z, int nr, int nid, const char *zone)
+static bool has_zone(const struct zl_zref *z, int nr, const char *zone)
 {
 	int i;
 
 	for (i = 0; i < nr; i++)
-		if (z[i].nid == nid && !strcmp(z[i].zone, zone))
+		if (!strcmp(z[i].zone, zone))
 			return true;
 	return false;
+}
+
+/* The same zonelab zones with the same pages: "nid/Zone managed ..." agree. */
+static char *format_zi_zones(const struct zl_zoneinfo *zi, char *buf, size_t size)
+{
+	size_t len = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < zi->nr && len < size; i++)
+		len += snprintf(buf + len, size - len, " %d/%s:%ld", zi->zone[i].nid,
+				zi->zone[i].name, zi->zone[i].managed);
+	return buf;
 }
 
 /*
@@ -95,11 +118,12 @@ static void check_agreement(struct __test_metadata *_metadata,
 	int knr[ZL_MAX_NODES], new_nr[ZL_MAX_NODES], model_nr[ZL_MAX_NODES];
 	int kmodel_nr[ZL_MAX_NODES];
 	bool kfound[ZL_MAX_NODES], new_found[ZL_MAX_NODES];
-	bool rebuilt, stale = false;
+	bool kernel_rebuilt, memory_changed, stale = false;
 	const char *what = online ? "online" : "offline";
+	struct zl_zref kf[ZL_MAX_ZREFS];
 	struct snap after = { 0 };
 	char a[2048], b[2048];
-	int nid = block->nid, n, owner, model_ret, kver = zl_kernel_version();
+	int nid = block->nid, n, nk, owner, model_ret, kver = zl_kernel_version();
 	struct zl_mask kmem;
 	char *log, *since;
 
@@ -109,21 +133,35 @@ static void check_agreement(struct __test_metadata *_metadata,
 	ASSERT_LT(0, kver);
 	snap_take(_metadata, &after);
 
-	/* Did the Movable zone of the block's node change populated state? */
-	rebuilt = movable_populated(before->sys, nid) != movable_populated(after.sys, nid);
+	/* The kernel rebuilds when the Movable zone changes populated state. */
+	kernel_rebuilt = movable_populated(before->sys, nid) !=
+			 movable_populated(after.sys, nid);
 	if (online) {
 		EXPECT_TRUE(movable_populated(after.sys, nid))
 			TH_LOG("memory%d onlined movable but node %d's Movable zone is empty",
 			       block->id, nid);
 	}
 
-	/* zonelab saw the event and rebuilt exactly when the kernel did. */
+	/* zonelab takes nothing from hotplugged memory: its zones stay as they were. */
+	EXPECT_STREQ(format_zi_zones(before->zi, a, sizeof(a)),
+		     format_zi_zones(after.zi, b, sizeof(b)))
+		TH_LOG("%s of memory%d changed zonelab's zones", what, block->id);
+
+	/*
+	 * zonelab rebuilds exactly when an input of its lists changed; a
+	 * hotplugged block changes no CPU, distance or zonelab zone, so that
+	 * is N_MEMORY (/sys/devices/system/node/has_memory).
+	 */
+	memory_changed = !zl_mask_equal(&before->sys->has_memory, &after.sys->has_memory);
 	EXPECT_EQ(zl_stat(&before->stats, "memory_events") + 1,
 		  zl_stat(&after.stats, "memory_events"))
 		TH_LOG("%s of memory%d: memory_events", what, block->id);
 	EXPECT_EQ(zl_stat(&before->stats, "rebuild_failed"),
 		  zl_stat(&after.stats, "rebuild_failed"));
-	if (rebuilt) {
+	if (memory_changed) {
+		TH_LOG("%s of memory%d: has_memory '%s' -> '%s': a rebuild expected", what,
+		       block->id, zl_format_list(&before->sys->has_memory, a, sizeof(a)),
+		       zl_format_list(&after.sys->has_memory, b, sizeof(b)));
 		EXPECT_EQ(before->zl->generation + 1, after.zl->generation)
 			TH_LOG("%s of memory%d: generation %ld -> %ld", what, block->id,
 			       before->zl->generation, after.zl->generation);
@@ -132,9 +170,13 @@ static void check_agreement(struct __test_metadata *_metadata,
 		EXPECT_EQ(zl_stat(&before->stats, "rebuild_skipped"),
 			  zl_stat(&after.stats, "rebuild_skipped"));
 	} else {
-		TH_LOG("%s of memory%d: node %d's Movable zone kept its state; no rebuild expected",
-		       what, block->id, nid);
-		EXPECT_EQ(before->zl->generation, after.zl->generation);
+		TH_LOG("%s of memory%d: has_memory unchanged: a skipped rebuild expected",
+		       what, block->id);
+		EXPECT_EQ(before->zl->generation, after.zl->generation)
+			TH_LOG("%s of memory%d: generation %ld -> %ld", what, block->id,
+			       before->zl->generation, after.zl->generation);
+		EXPECT_EQ(zl_stat(&before->stats, "rebuilds"),
+			  zl_stat(&after.stats, "rebuilds"));
 		EXPECT_EQ(zl_stat(&before->stats, "rebuild_skipped") + 1,
 			  zl_stat(&after.stats, "rebuild_skipped"));
 	}
@@ -173,7 +215,7 @@ static void check_agreement(struct __test_metadata *_metadata,
 	zl_for_each_node(n, &after.sys->possible) {
 		const struct zl_node_zl *z = &after.zl->node[n], *k = &after.kzl->node[n];
 
-		if (rebuilt)
+		if (kernel_rebuilt)
 			EXPECT_TRUE(new_found[n] && new_nr[n] > 0)
 				TH_LOG("%s of memory%d: no new 'Fallback order for Node %d' line",
 				       what, block->id, n);
@@ -201,38 +243,46 @@ static void check_agreement(struct __test_metadata *_metadata,
 				       what, block->id, n, a, b);
 		}
 
-		/* The lists: exactly the kernel's (zone sets only when stale). */
+		/*
+		 * The lists: exactly the kernel's without the zones zonelab
+		 * has no pages of (zone sets per node only when stale).
+		 */
+		nk = zl_zrefs_filter_zi(k->fallback, k->nr_fallback, after.zi, kf, ZL_MAX_ZREFS);
 		if (!stale) {
-			EXPECT_STREQ(k->fallback_line, z->fallback_line)
-				TH_LOG("%s of memory%d", what, block->id);
+			EXPECT_TRUE(zl_zrefs_equal(kf, nk, z->fallback, z->nr_fallback))
+				TH_LOG("%s of memory%d: node %d fallback: zonelab '%s', "
+				       "kernel's filtered '%s'", what, block->id, n,
+				       zl_format_zrefs(z->fallback, z->nr_fallback, a, sizeof(a)),
+				       zl_format_zrefs(kf, nk, b, sizeof(b)));
 		} else {
-			EXPECT_EQ(k->nr_fallback, z->nr_fallback);
+			EXPECT_EQ(nk, z->nr_fallback);
 			for (owner = 0; owner < ZL_MAX_NODES; owner++) {
 				zl_format_node_zones(z->fallback, z->nr_fallback, owner,
 						     a, sizeof(a));
-				zl_format_node_zones(k->fallback, k->nr_fallback, owner,
-						     b, sizeof(b));
+				zl_format_node_zones(kf, nk, owner, b, sizeof(b));
 				EXPECT_STREQ(b, a)
 					TH_LOG("node %d: zones of node %d", n, owner);
 			}
 		}
-		EXPECT_STREQ(k->thisnode_line, z->thisnode_line)
-			TH_LOG("%s of memory%d", what, block->id);
-	}
+		nk = zl_zrefs_filter_zi(k->thisnode, k->nr_thisnode, after.zi, kf, ZL_MAX_ZREFS);
+		EXPECT_TRUE(zl_zrefs_equal(kf, nk, z->thisnode, z->nr_thisnode))
+			TH_LOG("%s of memory%d: node %d thisnode: zonelab '%s', kernel's "
+			       "filtered '%s'", what, block->id, n,
+			       zl_format_zrefs(z->thisnode, z->nr_thisnode, a, sizeof(a)),
+			       zl_format_zrefs(kf, nk, b, sizeof(b)));
 
-	/* The block's node shows its Movable zone exactly when it is populated. */
-	{
-		const struct zl_node_zl *z = &after.zl->node[nid];
-		bool pop = movable_populated(after.sys, nid);
-
-		EXPECT_EQ(pop, has_zref(z->thisnode, z->nr_thisnode, nid, "Movable"))
-			TH_LOG("node %d thisnode '%s'", nid, z->thisnode_line);
-		EXPECT_EQ(pop, has_zref(z->fallback, z->nr_fallback, nid, "Movable"))
-			TH_LOG("node %d fallback '%s'", nid, z->fallback_line);
-		if (pop)
-			EXPECT_STREQ("Movable", z->thisnode[0].zone)
-				TH_LOG("Movable is the highest zone: it comes first");
+		/* No zonelab list gains the hotplugged Movable zone. */
+		EXPECT_FALSE(has_zone(z->fallback, z->nr_fallback, "Movable"))
+			TH_LOG("node %d fallback '%s'", n, z->fallback_line);
+		EXPECT_FALSE(has_zone(z->thisnode, z->nr_thisnode, "Movable"))
+			TH_LOG("node %d thisnode '%s'", n, z->thisnode_line);
 	}
+	/* The kernel's list does show it (kernel_zonelists reads the kernel). */
+	if (online)
+		EXPECT_TRUE(has_zone(after.kzl->node[nid].thisnode,
+				     after.kzl->node[nid].nr_thisnode, "Movable"))
+			TH_LOG("kernel_zonelists node %d thisnode '%s'", nid,
+			       after.kzl->node[nid].thisnode_line);
 
 	snap_free(&after);
 	free(korder);
@@ -289,7 +339,10 @@ FIXTURE_TEARDOWN(kernel_agree)
 	EXPECT_EQ(0, zl_klog_new_bad(&self->mark));
 }
 
-/* Online one block: zonelab matches the kernel's zonelists and log; offline: again. */
+/*
+ * Online one block: zonelab rebuilds or skips as N_MEMORY says, and matches
+ * the kernel's zonelists (filtered) and log; offline: again.
+ */
 TEST_F_TIMEOUT(kernel_agree, online_then_offline_agree, 600)
 {
 	struct zl_klog_mark mark;
@@ -355,9 +408,18 @@ TEST_F_TIMEOUT(kernel_agree, round_trip_restores_lists, 600)
 	self->onlined[0] = false;
 	snap_take(_metadata, &after);
 
-	/* Same lists as before the round trip, two generations later. */
-	if (!movable_populated(before.sys, self->blocks[0].nid))
+	/*
+	 * Same lists as before the round trip: two generations later when
+	 * the block's node had no memory (N_MEMORY changed twice), the same
+	 * generation otherwise (both events skipped).
+	 */
+	if (!zl_mask_test(&before.sys->has_memory, self->blocks[0].nid)) {
 		EXPECT_EQ(before.zl->generation + 2, after.zl->generation);
+	} else {
+		EXPECT_EQ(before.zl->generation, after.zl->generation);
+	}
+	EXPECT_EQ(zl_stat(&before.stats, "memory_events") + 2,
+		  zl_stat(&after.stats, "memory_events"));
 	zl_for_each_node(nid, &before.sys->possible) {
 		EXPECT_STREQ(before.zl->node[nid].order_line, after.zl->node[nid].order_line);
 		EXPECT_STREQ(before.zl->node[nid].fallback_line, after.zl->node[nid].fallback_line);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * zonelab module life cycle: loading creates the debugfs files, unloading
- * removes them and returns every zonelist generation, reloading works.
- * Every test leaves the module loaded or unloaded, as it found it.
+ * zonelab module life cycle: loading creates the debugfs files and
+ * reserves the pool, unloading removes them and returns every zonelist
+ * generation and every reserved page, reloading works.  Every test leaves
+ * the module loaded or unloaded, as it found it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -29,6 +30,12 @@ static const struct {
 	{ ZL_KZONELISTS, 0400 },
 	{ ZL_STATS, 0400 },
 	{ ZL_REBUILD, 0200 },
+	{ ZL_ZONEINFO, 0400 },
+	{ ZL_BUDDYINFO, 0400 },
+	{ ZL_ALLOC, 0600 },
+	{ ZL_STRESS, 0600 },
+	{ ZL_BENCH, 0600 },
+	{ ZL_PCP, 0200 },
 };
 
 #define NR_FILES	(ARRAY_SIZE(zl_files))
@@ -72,20 +79,44 @@ static bool fresh_load(struct __test_metadata *_metadata)
 	return true;
 }
 
-/* The unloaded line logged after @mark: A == F and A >= @min_alloc. */
+/*
+ * The unloaded line logged after @mark: A == F and A >= @min_alloc;
+ * pages reserved R == returned T, and both equal @pages when it is >= 0
+ * (the pool the instance reported while loaded).
+ */
 static void check_unloaded_line(struct __test_metadata *_metadata,
-				const struct zl_klog_mark *mark, long min_alloc)
+				const struct zl_klog_mark *mark, long min_alloc,
+				long pages)
 {
-	long alloc = -1, freed = -2;
+	long alloc = -1, freed = -2, reserved = -3, returned = -4;
 	char *log = zl_klog_since(mark, NULL);
 
 	ASSERT_NE(NULL, log);
-	EXPECT_EQ(0, zl_klog_last_unloaded(log, &alloc, &freed))
-		TH_LOG("no 'zonelab: unloaded: generations allocated A freed F' line");
+	EXPECT_EQ(0, zl_klog_last_unloaded_pages(log, &alloc, &freed, &reserved,
+						 &returned))
+		TH_LOG("no 'zonelab: unloaded: generations allocated A freed F, "
+		       "pages reserved R returned T' line");
 	free(log);
 	EXPECT_EQ(alloc, freed)
 		TH_LOG("generations leaked: allocated %ld freed %ld", alloc, freed);
 	EXPECT_LE(min_alloc, alloc);
+	EXPECT_EQ(reserved, returned)
+		TH_LOG("pages leaked: reserved %ld returned %ld", reserved, returned);
+	EXPECT_LT(0, reserved);
+	if (pages >= 0)
+		EXPECT_EQ(pages, reserved)
+			TH_LOG("stats said %ld pages reserved, unload reports %ld",
+			       pages, reserved);
+}
+
+/* `pages_reserved` in stats, or -1 (with a failed expectation). */
+static long stat_pages_reserved(struct __test_metadata *_metadata)
+{
+	struct zl_stats s;
+
+	EXPECT_EQ(0, zl_stats_read(&s))
+		return -1;
+	return zl_stat(&s, "pages_reserved");
 }
 
 static void check_removed(struct __test_metadata *_metadata)
@@ -117,7 +148,7 @@ static void check_files(struct __test_metadata *_metadata)
 	}
 }
 
-/* Loading creates /sys/kernel/debug/zonelab with all five files and modes. */
+/* Loading creates /sys/kernel/debug/zonelab with all its files and modes. */
 TEST_F(load, load_creates_debugfs_files)
 {
 	if (!fresh_load(_metadata))
@@ -126,23 +157,40 @@ TEST_F(load, load_creates_debugfs_files)
 	check_files(_metadata);
 }
 
-/* The load message names the possible nodes and the first generation. */
+/*
+ * The load message names the possible nodes, the first generation and the
+ * pages reserved, which equal `pages_reserved` and the zones' managed pages.
+ */
 TEST_F(load, load_message_matches_state)
 {
 	struct zl_zonelists *z = zl_zonelists_alloc();
+	struct zl_zoneinfo *zi = zl_zoneinfo_alloc();
 	struct zl_mask possible;
-	long nodes = -1, gen = -1;
+	long nodes = -1, gen = -1, pages = -1, managed = 0;
 	char err[256] = "", *log, *buf;
+	int i;
 
 	ASSERT_NE(NULL, z);
+	ASSERT_NE(NULL, zi);
 	if (!fresh_load(_metadata))
 		SKIP(return, "cannot reload zonelab here");
 
 	log = zl_klog_since(&self->mark, NULL);
 	ASSERT_NE(NULL, log);
-	EXPECT_EQ(0, zl_klog_last_loaded(log, &nodes, &gen))
-		TH_LOG("no 'zonelab: loaded: N possible nodes, generation G' line");
+	EXPECT_EQ(0, zl_klog_last_loaded_pages(log, &nodes, &gen, &pages))
+		TH_LOG("no 'zonelab: loaded: N possible nodes, generation G, "
+		       "P pages reserved' line");
 	free(log);
+
+	EXPECT_LT(0, pages);
+	EXPECT_EQ(pages, stat_pages_reserved(_metadata));
+	ASSERT_EQ(0, zl_zoneinfo_read(zi));
+	for (i = 0; i < zi->nr; i++)
+		managed += zi->zone[i].managed;
+	EXPECT_EQ(pages, managed)
+		TH_LOG("loaded line says %ld pages, zoneinfo's zones manage %ld",
+		       pages, managed);
+	free(zi);
 
 	buf = zl_read_file(ZL_NODE_SYSFS "/possible", NULL);
 	ASSERT_NE(NULL, buf);
@@ -156,7 +204,74 @@ TEST_F(load, load_message_matches_state)
 	free(z);
 }
 
-/* Right after a load: one rebuild, no memory event, nothing skipped or failed. */
+/*
+ * The pool: every node with memory gave pages_per_node pages (rounded down
+ * to whole blocks of 2^block_order) unless reserve_percent of its free
+ * memory capped it; no memoryless node has zonelab zones; every zonelab
+ * zone is a populated real zone and holds whole blocks.
+ */
+TEST_F(load, pool_follows_parameters)
+{
+	struct zl_zoneinfo *zi = zl_zoneinfo_alloc();
+	struct zl_topo *sys = zl_topo_alloc();
+	long ppn = -1, pct = -1, order = -1, block, want, got, free_kb, cap;
+	char err[256] = "";
+	int nid, i;
+
+	ASSERT_NE(NULL, zi);
+	ASSERT_NE(NULL, sys);
+	if (!fresh_load(_metadata))
+		SKIP(return, "cannot reload zonelab here");
+	ASSERT_EQ(0, zl_read_long(ZL_SYSMOD "/parameters/pages_per_node", &ppn));
+	ASSERT_EQ(0, zl_read_long(ZL_SYSMOD "/parameters/reserve_percent", &pct));
+	ASSERT_EQ(0, zl_read_long(ZL_SYSMOD "/parameters/block_order", &order));
+	ASSERT_LE(0, order);
+	ASSERT_GT(11, order);
+	block = 1L << order;
+	ASSERT_EQ(0, zl_topo_from_system(sys, err, sizeof(err)))
+		TH_LOG("%s", err);
+	ASSERT_EQ(0, zl_zoneinfo_read(zi));
+
+	for (i = 0; i < zi->nr; i++) {
+		const struct zl_zi_zone *z = &zi->zone[i];
+		const struct zl_zone *real = zl_topo_zone(sys, z->nid, z->name);
+
+		EXPECT_EQ(0, z->managed % block)
+			TH_LOG("zone %d/%s: %ld pages, not whole blocks of %ld",
+			       z->nid, z->name, z->managed, block);
+		EXPECT_TRUE(real && real->present > 0 &&
+			    (unsigned long)z->managed <= real->managed)
+			TH_LOG("zone %d/%s (%ld pages) is not a populated real zone",
+			       z->nid, z->name, z->managed);
+		EXPECT_TRUE(zl_mask_test(&sys->has_memory, z->nid))
+			TH_LOG("zonelab zone %d/%s on a node without memory",
+			       z->nid, z->name);
+	}
+	zl_for_each_node(nid, &sys->has_memory) {
+		got = 0;
+		for (i = 0; i < zi->nr; i++)
+			if (zi->zone[i].nid == nid)
+				got += zi->zone[i].managed;
+		/* Free memory at load: what is free now plus what we took. */
+		free_kb = zl_node_meminfo_kb(nid, "MemFree");
+		ASSERT_LE(0, free_kb);
+		cap = (free_kb / 4 + got) / 100 * pct;
+		want = ppn / block * block;
+		EXPECT_GE(want, got)
+			TH_LOG("node %d: %ld pages reserved, pages_per_node %ld", nid, got, ppn);
+		/* Well clear of the cap (other allocations move MemFree): exact. */
+		if (cap >= ppn + ppn / 8)
+			EXPECT_EQ(want, got)
+				TH_LOG("node %d: %ld pages reserved, expected %ld", nid, got, want);
+	}
+	free(zi);
+	free(sys);
+}
+
+/*
+ * Right after a load: one rebuild, no memory event, nothing skipped or
+ * failed, nothing allocated, the pool reserved and nothing returned yet.
+ */
 TEST_F(load, fresh_load_counters)
 {
 	struct zl_stats s;
@@ -164,6 +279,14 @@ TEST_F(load, fresh_load_counters)
 	if (!fresh_load(_metadata))
 		SKIP(return, "cannot reload zonelab here");
 	ASSERT_EQ(0, zl_stats_read(&s));
+	EXPECT_EQ(0, zl_stat(&s, "alloc_success"));
+	EXPECT_EQ(0, zl_stat(&s, "alloc_fail"));
+	EXPECT_EQ(0, zl_stat(&s, "pcp_hit"));
+	EXPECT_EQ(0, zl_stat(&s, "pcp_miss"));
+	EXPECT_LE(0, zl_stat(&s, "zone_lock"));
+	EXPECT_LT(0, zl_stat(&s, "pages_reserved"));
+	EXPECT_EQ(0, zl_stat(&s, "pages_returned"))
+		TH_LOG("pages are returned at unload only");
 	EXPECT_EQ(1, zl_stat(&s, "rebuilds"));
 	EXPECT_EQ(0, zl_stat(&s, "rebuild_failed"));
 	EXPECT_EQ(0, zl_stat(&s, "memory_events"));
@@ -175,7 +298,10 @@ TEST_F(load, fresh_load_counters)
 	EXPECT_LE(zl_stat(&s, "rebuild_ns_last"), zl_stat(&s, "rebuild_ns_max"));
 }
 
-/* Unloading removes the debugfs dir and /sys/module/zonelab, freeing every generation. */
+/*
+ * Unloading removes the debugfs dir and /sys/module/zonelab, freeing every
+ * generation and returning every reserved page.
+ */
 TEST_F(load, unload_frees_everything)
 {
 	struct zl_klog_mark mark;
@@ -195,7 +321,40 @@ TEST_F(load, unload_frees_everything)
 	zl_klog_mark(&mark);
 	ASSERT_EQ(0, zl_module_unload());
 	check_removed(_metadata);
-	check_unloaded_line(_metadata, &mark, zl_stat(&s, "rebuilds"));
+	check_unloaded_line(_metadata, &mark, zl_stat(&s, "rebuilds"),
+			    zl_stat(&s, "pages_reserved"));
+}
+
+/*
+ * Pages in use at unload come back too: stress workers still running
+ * (unload stops them) and pages allocated and freed through `alloc`.
+ */
+TEST_F(load, unload_during_stress_returns_every_page)
+{
+	struct zl_klog_mark mark;
+	long pages;
+	int fd;
+
+	if (zl_module_loaded() && !zl_ko_path())
+		SKIP(return, "no zonelab.ko to reload after unloading");
+	if (!zl_module_loaded())
+		ASSERT_EQ(0, zl_module_load());
+	pages = stat_pages_reserved(_metadata);
+	ASSERT_LT(0, pages);
+
+	/* Pages left in pcplists and split buddies by an alloc holder. */
+	fd = open(ZL_ALLOC, O_RDWR);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(8, write(fd, "alloc 37", 8));
+	EXPECT_EQ(16, write(fd, "alloc 3 order=2\n", 16));
+	close(fd);
+
+	ASSERT_EQ(0, zl_cmd(ZL_STRESS, "start threads=2 order_max=3 hold=32"));
+	zl_sleep_ms(300);
+	zl_klog_mark(&mark);
+	ASSERT_EQ(0, zl_module_unload());
+	check_removed(_metadata);
+	check_unloaded_line(_metadata, &mark, 1, pages);
 }
 
 /* Load and unload three times in a row; every cycle is complete. */
@@ -205,6 +364,7 @@ TEST_F(load, reload_cycles)
 	struct zl_klog_mark mark;
 	char err[256] = "";
 	struct zl_stats s;
+	long pages;
 	int i;
 
 	ASSERT_NE(NULL, z);
@@ -214,9 +374,10 @@ TEST_F(load, reload_cycles)
 	for (i = 0; i < 3; i++) {
 		if (zl_module_loaded()) {
 			zl_klog_mark(&mark);
+			pages = stat_pages_reserved(_metadata);
 			ASSERT_EQ(0, zl_module_unload());
 			check_removed(_metadata);
-			check_unloaded_line(_metadata, &mark, 1);
+			check_unloaded_line(_metadata, &mark, 1, pages);
 		}
 		ASSERT_EQ(0, zl_module_load());
 		check_files(_metadata);
@@ -225,6 +386,8 @@ TEST_F(load, reload_cycles)
 		/* A new instance starts over: its first build is its only one. */
 		ASSERT_EQ(0, zl_stats_read(&s));
 		EXPECT_EQ(1, zl_stat(&s, "rebuilds"))
+			TH_LOG("cycle %d: counters survived the unload", i);
+		EXPECT_EQ(0, zl_stat(&s, "pages_returned"))
 			TH_LOG("cycle %d: counters survived the unload", i);
 	}
 	free(z);
@@ -245,7 +408,7 @@ TEST_F(load, open_file_pins_module)
 
 	for (i = 0; i < NR_FILES; i++) {
 		fds[i] = open(zl_files[i].path,
-			      zl_files[i].mode == 0200 ? O_WRONLY : O_RDONLY);
+			      zl_files[i].mode & 0400 ? O_RDONLY : O_WRONLY);
 		ASSERT_LE(0, fds[i])
 			TH_LOG("%s: %s", zl_files[i].path, strerror(errno));
 
@@ -261,7 +424,7 @@ TEST_F(load, open_file_pins_module)
 		EXPECT_TRUE(errno == EAGAIN || errno == EBUSY)
 			TH_LOG("delete_module: %s", strerror(errno));
 		EXPECT_TRUE(zl_module_loaded());
-		if (zl_files[i].mode == 0400)
+		if (zl_files[i].mode & 0400)
 			EXPECT_LT(0, read(fds[i], buf, sizeof(buf)));
 		close(fds[i]);
 	}

@@ -404,6 +404,11 @@ int zl_topo_from_system(struct zl_topo *t, char *err, size_t errlen)
 
 long zl_node_memtotal_kb(int nid)
 {
+	return zl_node_meminfo_kb(nid, "MemTotal");
+}
+
+long zl_node_meminfo_kb(int nid, const char *key)
+{
 	char path[128], *buf, *p;
 	long kb = -1;
 
@@ -411,9 +416,11 @@ long zl_node_memtotal_kb(int nid)
 	buf = zl_read_file(path, NULL);
 	if (!buf)
 		return -1;
-	p = strstr(buf, "MemTotal:");
+	/* "Node 0 MemFree:        123 kB" */
+	snprintf(path, sizeof(path), " %s:", key);
+	p = strstr(buf, path);
 	if (p)
-		kb = strtol(p + strlen("MemTotal:"), NULL, 10);
+		kb = strtol(p + strlen(path), NULL, 10);
 	free(buf);
 	return kb;
 }
@@ -766,6 +773,15 @@ long long zl_stat(const struct zl_stats *s, const char *key)
 	return -1;
 }
 
+long long zl_stat_get(const char *key)
+{
+	struct zl_stats s;
+
+	if (zl_stats_read(&s))
+		return -2;
+	return zl_stat(&s, key);
+}
+
 int zl_wait_quiescent(int timeout_ms)
 {
 	long long deadline = zl_now_ms() + timeout_ms;
@@ -777,6 +793,290 @@ int zl_wait_quiescent(int timeout_ms)
 		zl_sleep_ms(50);
 	} while (zl_now_ms() < deadline);
 	return -ETIMEDOUT;
+}
+
+/* ------------------------------------------------------------------ */
+/* zonelab's zoneinfo                                                 */
+/* ------------------------------------------------------------------ */
+
+/* Zone index of a zone name as /proc/zoneinfo orders them, or -1. */
+static int zi_zone_idx(const char *name)
+{
+	static const char * const names[] = {
+		"DMA", "DMA32", "Normal", "Movable", "Device",
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(name, names[i]))
+			return i;
+	return -1;
+}
+
+/*
+ * "<blanks><key><blanks><unsigned>" with at least one leading blank and
+ * nothing after the number; 0 and *val, or -EINVAL.
+ */
+static int zi_key_val(const char *line, const char *key, long *val)
+{
+	const char *p = line, *end;
+	size_t kl = strlen(key);
+	unsigned long v;
+
+	while (*p == ' ')
+		p++;
+	if (p == line || strncmp(p, key, kl))
+		return -EINVAL;
+	p += kl;
+	if (*p != ' ')
+		return -EINVAL;
+	while (*p == ' ')
+		p++;
+	if (zl_parse_uint(p, &end, &v) || *end || v > (unsigned long)LONG_MAX)
+		return -EINVAL;
+	*val = v;
+	return 0;
+}
+
+/* "protection: (a, b, ...)" with at least one entry. */
+static int zi_protection(const char *line, struct zl_zi_zone *z)
+{
+	const char *p = line, *end;
+	unsigned long v;
+
+	while (*p == ' ')
+		p++;
+	if (p == line || strncmp(p, "protection: (", 13))
+		return -EINVAL;
+	p += 13;
+	z->nr_prot = 0;
+	for (;;) {
+		if (z->nr_prot >= ZL_ZI_MAX_PROT ||
+		    zl_parse_uint(p, &end, &v) || v > (unsigned long)LONG_MAX)
+			return -EINVAL;
+		z->protection[z->nr_prot++] = v;
+		p = end;
+		if (*p == ')')
+			return p[1] ? -EINVAL : 0;
+		if (strncmp(p, ", ", 2))
+			return -EINVAL;
+		p += 2;
+	}
+}
+
+int zl_zoneinfo_parse(struct zl_zoneinfo *zi, const char *text, char *err, size_t errlen)
+{
+	/* What each zone block must contain first, in this order. */
+	static const char * const keys[] = {
+		"pages free", "min", "low", "high", "spanned", "present", "managed",
+	};
+	enum {
+		ST_KEYS,	/* keys[nkey] next */
+		ST_PROT,	/* protection: (...) next */
+		ST_PAGESETS,	/* "  pagesets" next */
+		ST_CPU,		/* "    cpu: N", a zone header or the end next */
+		ST_COUNT, ST_HIGH, ST_BATCH,
+	} st = ST_CPU;
+	const char *pos = text;
+	struct zl_zi_zone *z = NULL;
+	char line[512], name[ZL_ZONE_NAME + 1];
+	int nkey = 0, lineno = 0, prev_nid = -1, prev_idx = -1;
+	bool no_nl = false;
+
+	memset(zi, 0, sizeof(*zi));
+	while (zl_next_line(&pos, line, sizeof(line), &no_nl)) {
+		struct zl_zi_pcp *pcp = z && z->nr_pcp ? &z->pcp[z->nr_pcp - 1] : NULL;
+		long *vals, v;
+		const char *end;
+		unsigned long c;
+		int nid, n = 0, idx;
+
+		lineno++;
+		if (no_nl) {
+			set_err(err, errlen, "zoneinfo:%d: no newline at the end", lineno);
+			return -EINVAL;
+		}
+		if (!strncmp(line, "Node ", 5)) {
+			if (st != ST_CPU) {
+				set_err(err, errlen, "zoneinfo:%d: zone %d/%s incomplete",
+					lineno, z->nid, z->name);
+				return -EINVAL;
+			}
+			/* "Node %d, zone %8s": the name right-aligned in 8. */
+			if (sscanf(line, "Node %d, zone %16s%n", &nid, name, &n) != 2 ||
+			    line[n] || nid < 0 || nid >= ZL_MAX_NODES ||
+			    strlen(name) >= ZL_ZONE_NAME ||
+			    (idx = zi_zone_idx(name)) < 0 ||
+			    (strlen(name) < 8 && strlen(strstr(line, "zone ") + 5) != 8)) {
+				set_err(err, errlen, "zoneinfo:%d: bad header '%s'", lineno, line);
+				return -EINVAL;
+			}
+			if (nid < prev_nid || (nid == prev_nid && idx <= prev_idx)) {
+				set_err(err, errlen, "zoneinfo:%d: zone %d/%s out of order",
+					lineno, nid, name);
+				return -EINVAL;
+			}
+			if (zi->nr >= ZL_ZI_MAX_ZONES) {
+				set_err(err, errlen, "zoneinfo: more than %d zones",
+					ZL_ZI_MAX_ZONES);
+				return -EINVAL;
+			}
+			prev_nid = nid;
+			prev_idx = idx;
+			z = &zi->zone[zi->nr++];
+			z->nid = nid;
+			zl_copy_str(z->name, sizeof(z->name), name);
+			st = ST_KEYS;
+			nkey = 0;
+			continue;
+		}
+		if (!z) {
+			set_err(err, errlen, "zoneinfo:%d: '%s' before any zone", lineno, line);
+			return -EINVAL;
+		}
+		vals = &z->free;	/* free, min, low, high, spanned, present, managed */
+		switch (st) {
+		case ST_KEYS:
+			if (zi_key_val(line, keys[nkey], &vals[nkey]))
+				goto bad;
+			if (++nkey == (int)ARRAY_SIZE(keys))
+				st = ST_PROT;
+			break;
+		case ST_PROT:
+			if (zi_protection(line, z))
+				goto bad;
+			st = ST_PAGESETS;
+			break;
+		case ST_PAGESETS:
+			if (strcmp(line, "  pagesets"))
+				goto bad;
+			st = ST_CPU;
+			break;
+		case ST_CPU:	/* CPUs ascending, each once */
+			if (strncmp(line, "    cpu: ", 9) ||
+			    zl_parse_uint(line + 9, &end, &c) || *end ||
+			    c > (1u << 20) || z->nr_pcp >= ZL_ZI_MAX_PCP ||
+			    (pcp && pcp->cpu >= (int)c))
+				goto bad;
+			z->pcp[z->nr_pcp++].cpu = c;
+			st = ST_COUNT;
+			break;
+		case ST_COUNT:
+			if (zi_key_val(line, "count:", &v))
+				goto bad;
+			pcp->count = v;
+			st = ST_HIGH;
+			break;
+		case ST_HIGH:
+			if (zi_key_val(line, "high:", &v))
+				goto bad;
+			pcp->high = v;
+			st = ST_BATCH;
+			break;
+		case ST_BATCH:
+			if (zi_key_val(line, "batch:", &v))
+				goto bad;
+			pcp->batch = v;
+			st = ST_CPU;
+			break;
+		}
+		continue;
+bad:
+		set_err(err, errlen, "zoneinfo:%d: zone %d/%s: unexpected '%s'",
+			lineno, z->nid, z->name, line);
+		return -EINVAL;
+	}
+	if (st != ST_CPU) {
+		set_err(err, errlen, "zoneinfo: last zone %d/%s incomplete",
+			z->nid, z->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int zl_zoneinfo_read(struct zl_zoneinfo *zi)
+{
+	char err[256];
+	char *buf = zl_read_file(ZL_ZONEINFO, NULL);
+	int ret;
+
+	if (!buf)
+		return -errno;
+	ret = zl_zoneinfo_parse(zi, buf, err, sizeof(err));
+	if (ret)
+		zl_log("%s", err);
+	free(buf);
+	return ret;
+}
+
+const struct zl_zi_zone *zl_zoneinfo_find(const struct zl_zoneinfo *zi, int nid,
+					  const char *name)
+{
+	int i;
+
+	for (i = 0; i < zi->nr; i++)
+		if (zi->zone[i].nid == nid && !strcmp(zi->zone[i].name, name))
+			return &zi->zone[i];
+	return NULL;
+}
+
+long zl_zi_pcp_total(const struct zl_zi_zone *z)
+{
+	long sum = 0;
+	int i;
+
+	for (i = 0; i < z->nr_pcp; i++)
+		sum += z->pcp[i].count;
+	return sum;
+}
+
+struct zl_zoneinfo *zl_zoneinfo_alloc(void)
+{
+	return calloc(1, sizeof(struct zl_zoneinfo));
+}
+
+bool zl_zi_node_has_pages(const struct zl_zoneinfo *zi, int nid)
+{
+	int i;
+
+	for (i = 0; i < zi->nr; i++)
+		if (zi->zone[i].nid == nid && zi->zone[i].managed > 0)
+			return true;
+	return false;
+}
+
+int zl_zi_expected_zrefs(const struct zl_zoneinfo *zi, const int *order, int nr_order,
+			 struct zl_zref *out, int max)
+{
+	int i, z, nr = 0;
+
+	for (i = 0; i < nr_order; i++) {
+		/* zoneinfo lists a node's zones by ascending index. */
+		for (z = zi->nr - 1; z >= 0; z--) {
+			const struct zl_zi_zone *zone = &zi->zone[z];
+
+			if (zone->nid != order[i] || zone->managed <= 0 || nr >= max)
+				continue;
+			out[nr].nid = zone->nid;
+			zl_copy_str(out[nr].zone, sizeof(out[nr].zone), zone->name);
+			nr++;
+		}
+	}
+	return nr;
+}
+
+int zl_zrefs_filter_zi(const struct zl_zref *in, int nr, const struct zl_zoneinfo *zi,
+		       struct zl_zref *out, int max)
+{
+	const struct zl_zi_zone *zone;
+	int i, n = 0;
+
+	for (i = 0; i < nr && n < max; i++) {
+		zone = zl_zoneinfo_find(zi, in[i].nid, in[i].zone);
+		if (zone && zone->managed > 0)
+			out[n++] = in[i];
+	}
+	return n;
 }
 
 /* ------------------------------------------------------------------ */

@@ -102,6 +102,8 @@ int zl_parse_zoneinfo(struct zl_topo *t, const char *text, char *err, size_t err
 const struct zl_zone *zl_topo_zone(const struct zl_topo *t, int nid, const char *name);
 /* MemTotal of nodeN/meminfo in kB, or -1. */
 long zl_node_memtotal_kb(int nid);
+/* Field @key ("MemFree") of nodeN/meminfo in kB, or -1. */
+long zl_node_meminfo_kb(int nid, const char *key);
 
 /* ---- zonelists and kernel_zonelists ---- */
 struct zl_zref {
@@ -165,11 +167,70 @@ int zl_stats_parse(struct zl_stats *s, const char *text, char *err, size_t errle
 int zl_stats_read(struct zl_stats *s);
 /* Value of @key or -1 when missing. */
 long long zl_stat(const struct zl_stats *s, const char *key);
+/* Read `stats` and return @key's value: -1 when missing, -2 when unreadable. */
+long long zl_stat_get(const char *key);
 /*
  * Wait up to @timeout_ms for RCU to free old generations (generations_live
  * <= 1), so that `stats` stops changing on its own.  0 or -ETIMEDOUT.
  */
 int zl_wait_quiescent(int timeout_ms);
+
+/* ---- zonelab's `zoneinfo` file (/proc/zoneinfo layout) ---- */
+#define ZL_ZI_MAX_ZONES		64
+#define ZL_ZI_MAX_PROT		8
+#define ZL_ZI_MAX_PCP		64
+
+struct zl_zi_pcp {
+	int cpu;
+	long count, high, batch;
+};
+
+struct zl_zi_zone {
+	int nid;
+	char name[ZL_ZONE_NAME];
+	long free, min, low, high, spanned, present, managed;
+	long protection[ZL_ZI_MAX_PROT];
+	int nr_prot;
+	struct zl_zi_pcp pcp[ZL_ZI_MAX_PCP];
+	int nr_pcp;
+};
+
+struct zl_zoneinfo {
+	struct zl_zi_zone zone[ZL_ZI_MAX_ZONES];
+	int nr;
+};
+
+/*
+ * Parse zonelab's `zoneinfo` strictly: every zone block has each of
+ * pages free/min/low/high/spanned/present/managed/protection exactly once,
+ * then `pagesets` and per CPU `cpu:`, `count:`, `high:`, `batch:`; zones in
+ * ascending (nid, zone index) order.  0 or -EINVAL with @err set.
+ */
+int zl_zoneinfo_parse(struct zl_zoneinfo *zi, const char *text, char *err, size_t errlen);
+/* Read and parse /sys/kernel/debug/zonelab/zoneinfo; 0 or -errno. */
+int zl_zoneinfo_read(struct zl_zoneinfo *zi);
+/* The zone (@nid, @name), or NULL. */
+const struct zl_zi_zone *zl_zoneinfo_find(const struct zl_zoneinfo *zi, int nid,
+					  const char *name);
+/* Sum of `count:` over the zone's listed CPUs. */
+long zl_zi_pcp_total(const struct zl_zi_zone *z);
+/* A cleared zl_zoneinfo on the heap (it is large). */
+struct zl_zoneinfo *zl_zoneinfo_alloc(void);
+/* Whether zonelab holds pages of some zone of @nid (managed > 0). */
+bool zl_zi_node_has_pages(const struct zl_zoneinfo *zi, int nid);
+/*
+ * zonelab's expected fallback list from a node order: each ordered node's
+ * zonelab zones (in @zi with managed > 0), highest zone index first.
+ * Returns the number of entries (at most @max).
+ */
+int zl_zi_expected_zrefs(const struct zl_zoneinfo *zi, const int *order, int nr_order,
+			 struct zl_zref *out, int max);
+/*
+ * @in (a kernel list) without the zones zonelab holds no pages of, in the
+ * same relative order.  Returns the number of entries (at most @max).
+ */
+int zl_zrefs_filter_zi(const struct zl_zref *in, int nr, const struct zl_zoneinfo *zi,
+		       struct zl_zref *out, int max);
 
 /* ---- the kernel's node ordering, in user space ---- */
 /*

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * zonelab's `rebuild` file: a good write publishes exactly one new
- * generation with identical lists, counted in `stats`, and old generations
- * are freed after a grace period.
+ * generation with identical lists, counted in `stats`, leaves the zones
+ * (`zoneinfo`, `buddyinfo`) alone, and old generations are freed after a
+ * grace period.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -75,12 +76,19 @@ static void expect_same_lists(struct __test_metadata *_metadata,
 	}
 }
 
-/* One good write: generation +1, rebuilds +1, identical lists, returns the count. */
+/*
+ * One good write: generation +1, rebuilds +1, identical lists, zones
+ * untouched, returns the count.
+ */
 TEST_F(rebuild, write_bumps_generation_by_one)
 {
+	char *zi0 = zl_read_file(ZL_ZONEINFO, NULL), *bi0 = zl_read_file(ZL_BUDDYINFO, NULL);
+	char *zi1, *bi1;
 	char err[512] = "";
 	ssize_t ret;
 
+	ASSERT_NE(NULL, zi0);
+	ASSERT_NE(NULL, bi0);
 	ASSERT_EQ(0, zl_write_once(ZL_REBUILD, variant->cmd, strlen(variant->cmd), &ret));
 	EXPECT_EQ((ssize_t)strlen(variant->cmd), ret);
 	ASSERT_EQ(0, zl_zonelists_read(self->after, ZL_ZONELISTS, true, err, sizeof(err)))
@@ -92,7 +100,22 @@ TEST_F(rebuild, write_bumps_generation_by_one)
 	EXPECT_EQ(zl_stat(&self->s0, "rebuild_failed"), zl_stat(&self->s1, "rebuild_failed"));
 	EXPECT_EQ(zl_stat(&self->s0, "rebuild_skipped"), zl_stat(&self->s1, "rebuild_skipped"));
 	EXPECT_EQ(zl_stat(&self->s0, "memory_events"), zl_stat(&self->s1, "memory_events"));
+	EXPECT_EQ(zl_stat(&self->s0, "pages_reserved"), zl_stat(&self->s1, "pages_reserved"));
+	EXPECT_EQ(zl_stat(&self->s0, "alloc_success"), zl_stat(&self->s1, "alloc_success"));
 	expect_same_lists(_metadata, self->before, self->after);
+
+	zi1 = zl_read_file(ZL_ZONEINFO, NULL);
+	bi1 = zl_read_file(ZL_BUDDYINFO, NULL);
+	ASSERT_NE(NULL, zi1);
+	ASSERT_NE(NULL, bi1);
+	EXPECT_STREQ(zi0, zi1)
+		TH_LOG("a rebuild changed zoneinfo");
+	EXPECT_STREQ(bi0, bi1)
+		TH_LOG("a rebuild changed buddyinfo");
+	free(zi0);
+	free(bi0);
+	free(zi1);
+	free(bi1);
 }
 
 /* The rebuild timings are set and consistent after a rebuild. */

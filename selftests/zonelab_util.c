@@ -162,6 +162,23 @@ int zl_write_str(const char *path, const char *s)
 	return n == (ssize_t)strlen(s) ? 0 : -EIO;
 }
 
+int zl_cmd(const char *file, const char *cmd)
+{
+	char path[PATH_MAX];
+	size_t len = strlen(cmd);
+	ssize_t n;
+	int err;
+
+	if (strchr(file, '/'))
+		zl_copy_str(path, sizeof(path), file);
+	else
+		snprintf(path, sizeof(path), ZL_DIR "/%s", file);
+	err = zl_write_once(path, cmd, len, &n);
+	if (err)
+		return err;
+	return n == (ssize_t)len ? 0 : -EIO;
+}
+
 int zl_read_long(const char *path, long *val)
 {
 	char *buf = zl_read_file(path, NULL), *end;
@@ -642,6 +659,37 @@ int zl_klog_last_loaded(const char *text, long *nodes, long *gen)
 	const char *p = after_last(text, "zonelab: loaded: ");
 
 	if (!p || sscanf(p, "%ld possible nodes, generation %ld", nodes, gen) != 2)
+		return -ENOENT;
+	return 0;
+}
+
+/* After sscanf()'s %n at @p + @n: only the end of the line may follow. */
+static bool at_line_end(const char *p, int n)
+{
+	return n > 0 && (p[n] == '\n' || p[n] == '\0');
+}
+
+int zl_klog_last_unloaded_pages(const char *text, long *alloc, long *freed,
+				long *reserved, long *returned)
+{
+	const char *p = after_last(text, "zonelab: unloaded: generations allocated ");
+	int n = -1;
+
+	if (!p || sscanf(p, "%ld freed %ld, pages reserved %ld returned %ld%n",
+			 alloc, freed, reserved, returned, &n) != 4 ||
+	    !at_line_end(p, n))
+		return -ENOENT;
+	return 0;
+}
+
+int zl_klog_last_loaded_pages(const char *text, long *nodes, long *gen, long *pages)
+{
+	const char *p = after_last(text, "zonelab: loaded: ");
+	int n = -1;
+
+	if (!p || sscanf(p, "%ld possible nodes, generation %ld, %ld pages reserved%n",
+			 nodes, gen, pages, &n) != 3 ||
+	    !at_line_end(p, n))
 		return -ENOENT;
 	return 0;
 }

@@ -26,6 +26,12 @@
 #define ZL_KZONELISTS		ZL_DIR "/kernel_zonelists"
 #define ZL_STATS		ZL_DIR "/stats"
 #define ZL_REBUILD		ZL_DIR "/rebuild"
+#define ZL_ZONEINFO		ZL_DIR "/zoneinfo"
+#define ZL_BUDDYINFO		ZL_DIR "/buddyinfo"
+#define ZL_ALLOC		ZL_DIR "/alloc"
+#define ZL_STRESS		ZL_DIR "/stress"
+#define ZL_BENCH		ZL_DIR "/bench"
+#define ZL_PCP			ZL_DIR "/pcp"
 #define ZL_SYSMOD		"/sys/module/zonelab"
 #define ZL_NODE_SYSFS		"/sys/devices/system/node"
 #define ZL_MEMORY_SYSFS		"/sys/devices/system/memory"
@@ -74,6 +80,12 @@ char *zl_read_fd_chunks(int fd, size_t chunk, size_t *len);
 /* One write(2) of @len bytes at the file start: 0 or -errno, *ret = result. */
 int zl_write_once(const char *path, const void *buf, size_t len, ssize_t *ret);
 int zl_write_str(const char *path, const char *s);
+/*
+ * A command to a zonelab write file: open(@file, O_WRONLY), one write(2)
+ * of strlen(@cmd) bytes at offset 0, close.  @file is a path or a name in
+ * ZL_DIR ("alloc", "pcp").  0 (the whole command accepted) or -errno.
+ */
+int zl_cmd(const char *file, const char *cmd);
 int zl_read_long(const char *path, long *val);
 bool zl_path_exists(const char *path);
 
@@ -109,6 +121,15 @@ int zl_klog_fallback_orders(const char *text, bool found[ZL_MAX_NODES],
 int zl_klog_last_unloaded(const char *text, long *alloc, long *freed);
 /* Last "zonelab: loaded: N possible nodes, generation G" line. */
 int zl_klog_last_loaded(const char *text, long *nodes, long *gen);
+/*
+ * The same lines in their issue-3 form, whole lines checked strictly:
+ * "zonelab: unloaded: generations allocated A freed F, pages reserved R
+ * returned T" and "zonelab: loaded: N possible nodes, generation G, P pages
+ * reserved".  0, or -ENOENT when the last such line is missing or differs.
+ */
+int zl_klog_last_unloaded_pages(const char *text, long *alloc, long *freed,
+				long *reserved, long *returned);
+int zl_klog_last_loaded_pages(const char *text, long *nodes, long *gen, long *pages);
 
 /* ---- memory blocks ---- */
 #define ZL_MAX_BLOCKS	256

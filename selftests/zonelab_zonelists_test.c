@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * zonelab's `zonelists`: format, node order, fallback and thisnode lists,
- * against /proc/zoneinfo, sysfs, a user-space copy of the running kernel's
- * ordering algorithm and the kernel's own zonelists (`kernel_zonelists`).
+ * against zonelab's `zoneinfo` (its zones are the real zones it holds pages
+ * of), sysfs, a user-space copy of the running kernel's ordering algorithm
+ * and the kernel's own zonelists (`kernel_zonelists`), which equal
+ * zonelab's once the zones zonelab holds no pages of are left out.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,6 +23,7 @@ FIXTURE(zonelists)
 	struct zl_zonelists *zl;	/* `zonelists` */
 	struct zl_zonelists *kzl;	/* `kernel_zonelists` */
 	struct zl_topo *sys;		/* sysfs + /proc/zoneinfo */
+	struct zl_zoneinfo *zi;		/* zonelab's `zoneinfo` */
 	int kver;			/* the running kernel's ZL_KVER() */
 	int (*model)[ZL_MAX_NODES];	/* its node orders, in user space */
 	int model_nr[ZL_MAX_NODES];
@@ -37,6 +40,8 @@ FIXTURE_SETUP(zonelists)
 	self->kzl = zl_zonelists_alloc();
 	self->sys = zl_topo_alloc();
 	self->model = calloc(ZL_MAX_NODES, sizeof(*self->model));
+	self->zi = zl_zoneinfo_alloc();
+	ASSERT_NE(NULL, self->zi);
 	ASSERT_NE(NULL, self->zl);
 	ASSERT_NE(NULL, self->kzl);
 	ASSERT_NE(NULL, self->sys);
@@ -44,6 +49,8 @@ FIXTURE_SETUP(zonelists)
 
 	ASSERT_EQ(0, zl_read_views(self->sys, self->zl, self->kzl, err, sizeof(err)))
 		TH_LOG("%s", err);
+	/* Which zones zonelab has is fixed at load: no race with the reads above. */
+	ASSERT_EQ(0, zl_zoneinfo_read(self->zi));
 	self->kver = zl_kernel_version();
 	ASSERT_LT(0, self->kver);
 	self->model_ret = zl_model_orders(self->sys, &self->sys->has_memory, self->kver,
@@ -56,6 +63,7 @@ FIXTURE_TEARDOWN(zonelists)
 	free(self->kzl);
 	free(self->sys);
 	free(self->model);
+	free(self->zi);
 	EXPECT_EQ(0, zl_klog_new_bad(&self->mark));
 }
 
@@ -125,7 +133,32 @@ TEST_F(zonelists, order_is_local_first_permutation)
 	}
 }
 
-/* Fallback: each ordered node's populated zones, highest first (/proc/zoneinfo). */
+/*
+ * zonelab's zones (`zoneinfo`) are populated real zones of nodes with
+ * memory, and every node with memory has one (the test guests have room).
+ */
+TEST_F(zonelists, zonelab_zones_are_real_populated_zones)
+{
+	const struct zl_zone *real;
+	int i, nid;
+
+	ASSERT_LT(0, self->zi->nr);
+	for (i = 0; i < self->zi->nr; i++) {
+		const struct zl_zi_zone *z = &self->zi->zone[i];
+
+		real = zl_topo_zone(self->sys, z->nid, z->name);
+		EXPECT_LT(0, z->managed)
+			TH_LOG("zoneinfo shows zone %d/%s without pages", z->nid, z->name);
+		EXPECT_TRUE(real && real->present > 0)
+			TH_LOG("zone %d/%s is not a populated zone in /proc/zoneinfo",
+			       z->nid, z->name);
+	}
+	zl_for_each_node(nid, &self->sys->has_memory)
+		EXPECT_TRUE(zl_zi_node_has_pages(self->zi, nid))
+			TH_LOG("node %d has memory but no zonelab zone", nid);
+}
+
+/* Fallback: each ordered node's zonelab zones (`zoneinfo`), highest first. */
 TEST_F(zonelists, fallback_follows_order_and_zoneinfo)
 {
 	struct zl_zref want[ZL_MAX_ZREFS];
@@ -135,7 +168,7 @@ TEST_F(zonelists, fallback_follows_order_and_zoneinfo)
 
 	zl_for_each_node(nid, &self->sys->possible) {
 		n = &self->zl->node[nid];
-		nr = zl_expected_zrefs(self->sys, n->order, n->nr_order, want, ZL_MAX_ZREFS);
+		nr = zl_zi_expected_zrefs(self->zi, n->order, n->nr_order, want, ZL_MAX_ZREFS);
 		EXPECT_TRUE(zl_zrefs_equal(want, nr, n->fallback, n->nr_fallback))
 			TH_LOG("node %d: fallback '%s', expected '%s'", nid,
 			       zl_format_zrefs(n->fallback, n->nr_fallback, a, sizeof(a)),
@@ -143,8 +176,8 @@ TEST_F(zonelists, fallback_follows_order_and_zoneinfo)
 	}
 }
 
-/* Thisnode: the node's own populated zones, highest first; empty when memoryless. */
-TEST_F(zonelists, thisnode_is_own_populated_zones)
+/* Thisnode: the node's own zonelab zones, highest first; empty when memoryless. */
+TEST_F(zonelists, thisnode_is_own_zonelab_zones)
 {
 	struct zl_zref want[ZL_MAX_ZONES];
 	const struct zl_node_zl *n;
@@ -153,7 +186,7 @@ TEST_F(zonelists, thisnode_is_own_populated_zones)
 
 	zl_for_each_node(nid, &self->sys->possible) {
 		n = &self->zl->node[nid];
-		nr = zl_expected_zrefs(self->sys, &nid, 1, want, ZL_MAX_ZONES);
+		nr = zl_zi_expected_zrefs(self->zi, &nid, 1, want, ZL_MAX_ZONES);
 		EXPECT_TRUE(zl_zrefs_equal(want, nr, n->thisnode, n->nr_thisnode))
 			TH_LOG("node %d: thisnode '%s', expected '%s'", nid,
 			       zl_format_zrefs(n->thisnode, n->nr_thisnode, a, sizeof(a)),
@@ -163,7 +196,7 @@ TEST_F(zonelists, thisnode_is_own_populated_zones)
 	}
 }
 
-/* A memoryless node's fallback starts at its nearest memory node. */
+/* A memoryless node's fallback starts at its nearest node with zonelab pages. */
 TEST_F(zonelists, memoryless_node_starts_at_nearest)
 {
 	const struct zl_node_zl *n;
@@ -174,6 +207,8 @@ TEST_F(zonelists, memoryless_node_starts_at_nearest)
 			continue;
 		min = -1;
 		zl_for_each_node(m, &self->sys->has_memory) {
+			if (!zl_zi_node_has_pages(self->zi, m))
+				continue;
 			if (min < 0 || self->sys->dist[nid][m] < min)
 				min = self->sys->dist[nid][m];
 		}
@@ -231,39 +266,86 @@ TEST_F(zonelists, kernel_zonelists_cover_possible_nodes)
 }
 
 /*
- * Fallback lists hold the kernel's zone set per node, in the kernel's zone
- * order within each node (the boot-time node order may differ).
+ * Fallback lists hold the kernel's zones, less those zonelab holds no
+ * pages of, per node in the kernel's zone order (the kernel's boot-time
+ * node order may differ: see kernel_agree).
  */
-TEST_F(zonelists, fallback_zone_sets_match_kernel)
+TEST_F(zonelists, fallback_zone_sets_match_filtered_kernel)
 {
+	struct zl_zref kf[ZL_MAX_ZREFS];
 	const struct zl_node_zl *a, *b;
 	char za[256], zb[256];
-	int nid, owner;
+	int nid, owner, nk;
 
 	zl_for_each_node(nid, &self->sys->possible) {
 		a = &self->zl->node[nid];
 		b = &self->kzl->node[nid];
-		EXPECT_EQ(b->nr_fallback, a->nr_fallback)
-			TH_LOG("node %d: %d fallback zones, kernel has %d", nid,
-			       a->nr_fallback, b->nr_fallback);
+		nk = zl_zrefs_filter_zi(b->fallback, b->nr_fallback, self->zi, kf, ZL_MAX_ZREFS);
+		EXPECT_EQ(nk, a->nr_fallback)
+			TH_LOG("node %d: %d fallback zones, kernel has %d with zonelab pages",
+			       nid, a->nr_fallback, nk);
 		for (owner = 0; owner < ZL_MAX_NODES; owner++) {
 			zl_format_node_zones(a->fallback, a->nr_fallback, owner, za, sizeof(za));
-			zl_format_node_zones(b->fallback, b->nr_fallback, owner, zb, sizeof(zb));
+			zl_format_node_zones(kf, nk, owner, zb, sizeof(zb));
 			EXPECT_STREQ(zb, za)
-				TH_LOG("node %d: zones of node %d: zonelab '%s', kernel '%s'",
+				TH_LOG("node %d: zones of node %d: zonelab '%s', kernel's filtered '%s'",
 				       nid, owner, za, zb);
 		}
 	}
 }
 
-/* Thisnode lists equal the kernel's exactly. */
-TEST_F(zonelists, thisnode_matches_kernel)
+/*
+ * Where the kernel's node order is zonelab's (always once the kernel
+ * rebuilt after boot), the fallback list is the kernel's, filtered, exactly.
+ */
+TEST_F(zonelists, fallback_equals_filtered_kernel_when_orders_agree)
 {
-	int nid;
+	int (*order)[ZL_MAX_NODES] = calloc(ZL_MAX_NODES, sizeof(*order));
+	struct zl_zref kf[ZL_MAX_ZREFS];
+	int nr[ZL_MAX_NODES], nid, nk, checked = 0;
+	bool found[ZL_MAX_NODES];
+	char a[2048], b[2048];
+	char *log;
 
-	zl_for_each_node(nid, &self->sys->possible)
-		EXPECT_STREQ(self->kzl->node[nid].thisnode_line,
-			     self->zl->node[nid].thisnode_line);
+	ASSERT_NE(NULL, order);
+	log = zl_klog_read();
+	ASSERT_NE(NULL, log);
+	zl_klog_fallback_orders(log, found, order, nr);
+	free(log);
+	zl_for_each_node(nid, &self->sys->possible) {
+		const struct zl_node_zl *z = &self->zl->node[nid], *k = &self->kzl->node[nid];
+
+		if (!found[nid] || nr[nid] != z->nr_order ||
+		    memcmp(order[nid], z->order, nr[nid] * sizeof(int)))
+			continue;
+		nk = zl_zrefs_filter_zi(k->fallback, k->nr_fallback, self->zi, kf, ZL_MAX_ZREFS);
+		EXPECT_TRUE(zl_zrefs_equal(kf, nk, z->fallback, z->nr_fallback))
+			TH_LOG("node %d: zonelab '%s', kernel's filtered '%s'", nid,
+			       zl_format_zrefs(z->fallback, z->nr_fallback, a, sizeof(a)),
+			       zl_format_zrefs(kf, nk, b, sizeof(b)));
+		checked++;
+	}
+	free(order);
+	if (!checked)
+		SKIP(return, "the kernel's logged order differs from zonelab's on every node");
+}
+
+/* Thisnode lists equal the kernel's with the zones zonelab has no pages of left out. */
+TEST_F(zonelists, thisnode_matches_filtered_kernel)
+{
+	struct zl_zref kt[ZL_MAX_ZONES];
+	char a[512], b[512];
+	int nid, nk;
+
+	zl_for_each_node(nid, &self->sys->possible) {
+		const struct zl_node_zl *z = &self->zl->node[nid], *k = &self->kzl->node[nid];
+
+		nk = zl_zrefs_filter_zi(k->thisnode, k->nr_thisnode, self->zi, kt, ZL_MAX_ZONES);
+		EXPECT_TRUE(zl_zrefs_equal(kt, nk, z->thisnode, z->nr_thisnode))
+			TH_LOG("node %d: zonelab thisnode '%s', kernel's filtered '%s'", nid,
+			       zl_format_zrefs(z->thisnode, z->nr_thisnode, a, sizeof(a)),
+			       zl_format_zrefs(kt, nk, b, sizeof(b)));
+	}
 }
 
 /* The kernel's fallback lists follow its last "Fallback order" lines (checks kernel_zonelists). */

@@ -12,6 +12,7 @@
 #   TOPO_DIMM_MB[k]       size of pc-dimm k in MiB
 #   TOPO_APPEND           extra kernel command line words
 #   TOPO_TIMEOUT          host timeout in seconds (empty = caller's default)
+#   TOPO_VARIANTS         names of the variants applied (topo_apply_variant)
 
 # The guest's memory block size: a dimm that is not a whole number of
 # blocks would leave a partly populated block that cannot be onlined.
@@ -130,7 +131,7 @@ topo_parse() {
 	TOPO_NODES=0
 	TOPO_MEM_MB=() TOPO_CPUS=() TOPO_DIST=() TOPO_DIST_LINE=()
 	TOPO_DIMM_NODE=() TOPO_DIMM_MB=() TOPO_DIMM_LINE=()
-	TOPO_APPEND='' TOPO_TIMEOUT=''
+	TOPO_APPEND='' TOPO_TIMEOUT='' TOPO_VARIANTS=()
 	[[ -r $TOPO_FILE ]] || die "cannot read topology $TOPO_FILE"
 	local line ln=0 kw
 	local -a w
@@ -157,6 +158,51 @@ topo_parse() {
 	topo_check
 }
 
+# Apply variant file $1 (format: scripts/variants/README) to the parsed
+# topology: extra kernel command line words and/or fewer CPUs. Call after
+# topo_parse; TOPO_VARIANTS lists the variants applied.
+topo_apply_variant() {
+	local file=$1 line ln=0 kw name
+	local -a w
+	[[ -r $file ]] || die "cannot read variant $file"
+	name=$(basename "$file" .var)
+	while IFS= read -r line || [[ -n $line ]]; do
+		ln=$((ln + 1))
+		line=${line%%#*}
+		read -ra w <<<"$line"
+		((${#w[@]})) || continue
+		kw=${w[0]}
+		case $kw in
+		append)
+			((${#w[@]} > 1)) || die "$file:$ln: expected: append <words>"
+			TOPO_APPEND+="${TOPO_APPEND:+ }${w[*]:1}"
+			;;
+		cpus)
+			if ! topo_is_uint "${w[1]:-}" || ((${#w[@]} != 2 || w[1] == 0)); then
+				die "$file:$ln: expected: cpus <count>"
+			fi
+			topo_limit_cpus "variant $name" "${w[1]}"
+			;;
+		*) die "$file:$ln: unknown keyword '$kw'" ;;
+		esac
+	done <"$file"
+	TOPO_VARIANTS+=("$name")
+}
+
+# Keep the first $2 CPUs in node order (the guest's CPUs 0..$2-1), take
+# the others away; a node left with neither memory nor CPUs is an error
+# ($1 names the variant for it). Nodes with CPUs stay before CPU-less ones.
+topo_limit_cpus() {
+	local what=$1 left=$2 i keep
+	for ((i = 0; i < TOPO_NODES; i++)); do
+		keep=$((TOPO_CPUS[i] < left ? TOPO_CPUS[i] : left))
+		left=$((left - keep))
+		TOPO_CPUS[i]=$keep
+		((TOPO_MEM_MB[i] > 0 || keep > 0)) ||
+			die "$what: on $TOPO_FILE, node $i would have neither memory nor CPUs"
+	done
+}
+
 topo_total_cpus() {
 	local i n=0
 	for ((i = 0; i < TOPO_NODES; i++)); do n=$((n + TOPO_CPUS[i])); done
@@ -175,7 +221,8 @@ topo_total_dimm_mb() {
 	echo "$n"
 }
 
-# One line for progress messages, e.g. "2 nodes, 2 cpus, 1024M, dimms 1:128M".
+# One line for progress messages, e.g. "2 nodes, 2 cpus, 1024M, dimms
+# node1:128M, variant 1cpu".
 topo_summary() {
 	local k s
 	s="$TOPO_NODES nodes, $(topo_total_cpus) cpus, $(topo_total_mem_mb)M"
@@ -185,6 +232,7 @@ topo_summary() {
 			s+=" node${TOPO_DIMM_NODE[k]}:${TOPO_DIMM_MB[k]}M"
 		done
 	fi
+	((${#TOPO_VARIANTS[@]} == 0)) || s+=", variant ${TOPO_VARIANTS[*]}"
 	echo "$s"
 }
 

@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zonelab alloc: the allocation path over zonelab's zonelists, and the
+ * holders that own allocated pages.
+ *
+ * zl_alloc_pages() walks the preferred node's zonelist under RCU (so a
+ * concurrent rebuild never blocks it), takes the first zone whose
+ * watermark allows, order 0 from the pcplist and higher orders from the
+ * buddy lists.  The fast path keeps the low watermark; the slow path
+ * tries again down to min, then drains every pcplist and tries once more
+ * before failing, as the kernel does before it considers OOM.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/topology.h>
+
+#include "zonelab.h"
+
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
+static struct page *zl_rmqueue(struct zl_zone *zone, unsigned int order)
+{
+	struct page *page = NULL;
+
+	if (!order) {
+		page = zl_pcp_alloc(zone);
+		if (page) {
+			trace_zonelab_alloc(zone->nid, zone->zone_idx, 0, true);
+			return page;
+		}
+	}
+	/* Order 0 lands here only while the zone's pcplists are disabled. */
+	if (order || atomic_read(&zone->pcp_disabled))
+		page = zl_buddy_alloc(zone, order);
+	if (page)
+		trace_zonelab_alloc(zone->nid, zone->zone_idx, order, false);
+	return page;
+}
+
+/* One walk of a zonelist: the first zone above @wmark that has a page. */
+static struct page *zl_get_page_from_list(const struct zl_zonelist *zl,
+					  unsigned int order, enum zl_wmark wmark)
+{
+	const struct zl_zoneref *z;
+
+	for (z = zl->refs; z < zl->refs + zl->nr; z++) {
+		struct zl_zone *zone = z->zone;
+		struct page *page;
+
+		if (!zl_zone_watermark_ok(zone, order, zone->watermark[wmark],
+					  MAX_NR_ZONES - 1))
+			continue;
+		page = zl_rmqueue(zone, order);
+		if (page)
+			return page;
+	}
+	return NULL;
+}
+
+static struct page *zl_try_alloc(unsigned int order, int nid,
+				 unsigned int flags, enum zl_wmark wmark)
+{
+	const struct zl_generation *gen;
+	struct page *page = NULL;
+
+	rcu_read_lock();
+	gen = zl_generation_get();
+	if (gen && nid < gen->topo->nr_nodes) {
+		const struct zl_node_lists *nl = &gen->node[nid];
+
+		page = zl_get_page_from_list(flags & ZL_ALLOC_THISNODE ?
+					     &nl->thisnode : &nl->fallback,
+					     order, wmark);
+	}
+	rcu_read_unlock();
+	return page;
+}
+
+/**
+ * zl_alloc_pages() - allocate 2^@order zonelab pages.
+ * @order:	the order, below ZL_NR_ORDERS.
+ * @nid:	preferred node, or NUMA_NO_NODE for the running CPU's node.
+ * @flags:	ZL_ALLOC_THISNODE: never fall back to another node.
+ *
+ * Context: process context; the slow path sleeps (it drains pcplists).
+ * Return: the first page of the block, or NULL.
+ */
+struct page *zl_alloc_pages(unsigned int order, int nid, unsigned int flags)
+{
+	struct page *page = NULL;
+
+	if (order >= ZL_NR_ORDERS)
+		goto out;
+	if (nid == NUMA_NO_NODE)
+		nid = numa_node_id();
+
+	page = zl_try_alloc(order, nid, flags, ZL_WMARK_LOW);
+	if (page)
+		goto out;
+	page = zl_try_alloc(order, nid, flags, ZL_WMARK_MIN);
+	if (page)
+		goto out;
+	/* Pages parked in other CPUs' lists are free memory too. */
+	zl_pcp_drain_all();
+	page = zl_try_alloc(order, nid, flags, ZL_WMARK_MIN);
+out:
+	if (page) {
+		zl_count(ZL_STAT_ALLOC_SUCCESS);
+	} else {
+		zl_count(ZL_STAT_ALLOC_FAIL);
+		trace_zonelab_alloc_fail(nid, order, flags);
+	}
+	return page;
+}
+
+/**
+ * zl_free_pages() - free a block zl_alloc_pages() returned.
+ * @page:	its first page.
+ * @order:	its order.
+ */
+void zl_free_pages(struct page *page, unsigned int order)
+{
+	struct zl_zone *zone = zl_page_zone(page);
+
+	set_page_private(page, 0);
+	if (order)
+		zl_buddy_free(zone, page, order);
+	else
+		zl_pcp_free(zone, page);
+}
+
+/**
+ * zl_holder_create() - a new, empty owner of zonelab pages.
+ *
+ * Return: the holder, or NULL when out of memory.
+ */
+struct zl_holder *zl_holder_create(void)
+{
+	struct zl_holder *h = kzalloc(sizeof(*h), GFP_KERNEL);
+
+	if (!h)
+		return NULL;
+	h->node_pages = kcalloc(nr_node_ids, sizeof(*h->node_pages),
+				GFP_KERNEL);
+	if (!h->node_pages) {
+		kfree(h);
+		return NULL;
+	}
+	mutex_init(&h->lock);
+	INIT_LIST_HEAD(&h->pages);
+	return h;
+}
+
+static void __zl_holder_put(struct zl_holder *h, struct page *page)
+{
+	unsigned int order = page_private(page);
+
+	lockdep_assert_held(&h->lock);
+
+	list_del(&page->lru);
+	h->nr_pages -= 1UL << order;
+	h->node_pages[page_to_nid(page)] -= 1UL << order;
+	zl_free_pages(page, order);
+}
+
+/**
+ * zl_holder_alloc() - allocate @count blocks of 2^@order pages into @h.
+ * @h:		the holder.
+ * @count:	number of allocations.
+ * @order:	order of each.
+ * @nid:	preferred node, or NUMA_NO_NODE.
+ * @flags:	ZL_ALLOC_* flags.
+ *
+ * Return: @count, or -ENOMEM when an allocation failed; the blocks
+ * allocated before the failure stay held.
+ */
+long zl_holder_alloc(struct zl_holder *h, unsigned long count,
+		     unsigned int order, int nid, unsigned int flags)
+{
+	unsigned long i;
+	long ret = count;
+
+	mutex_lock(&h->lock);
+	for (i = 0; i < count; i++) {
+		struct page *page = zl_alloc_pages(order, nid, flags);
+
+		if (!page) {
+			ret = -ENOMEM;
+			break;
+		}
+		/* A held block's head keeps its order in page->private. */
+		set_page_private(page, order);
+		list_add_tail(&page->lru, &h->pages);
+		h->nr_pages += 1UL << order;
+		h->node_pages[page_to_nid(page)] += 1UL << order;
+		cond_resched();
+	}
+	mutex_unlock(&h->lock);
+	return ret;
+}
+
+/**
+ * zl_holder_free() - free the @count most recent allocations of @h.
+ * @h:		the holder.
+ * @count:	how many; ULONG_MAX frees them all.
+ *
+ * Return: the number of allocations freed.
+ */
+unsigned long zl_holder_free(struct zl_holder *h, unsigned long count)
+{
+	unsigned long freed = 0;
+
+	mutex_lock(&h->lock);
+	while (freed < count && !list_empty(&h->pages)) {
+		__zl_holder_put(h, list_last_entry(&h->pages, struct page, lru));
+		freed++;
+		cond_resched();
+	}
+	mutex_unlock(&h->lock);
+	return freed;
+}
+
+void zl_holder_destroy(struct zl_holder *h)
+{
+	zl_holder_free(h, ULONG_MAX);
+	mutex_destroy(&h->lock);
+	kfree(h->node_pages);
+	kfree(h);
+}
+
+/* Enough for zl_holder_format(): a "pages" line and a line per node. */
+size_t zl_holder_text_size(void)
+{
+	return 32 + nr_node_ids * 32;
+}
+
+/**
+ * zl_holder_format() - "pages <n>" and one "node <nid> <pages>" per node
+ * with memory, as the `alloc` file shows them.
+ * @h:		the holder.
+ * @buf:	where to write.
+ * @size:	zl_holder_text_size() bytes.
+ *
+ * Return: the length written.
+ */
+size_t zl_holder_format(struct zl_holder *h, char *buf, size_t size)
+{
+	size_t len;
+	int nid;
+
+	mutex_lock(&h->lock);
+	len = scnprintf(buf, size, "pages %lu\n", h->nr_pages);
+	for_each_node_state(nid, N_MEMORY)
+		len += scnprintf(buf + len, size - len, "node %d %lu\n", nid,
+				 h->node_pages[nid]);
+	mutex_unlock(&h->lock);
+	return len;
+}

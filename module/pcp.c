@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zonelab pcp: per-CPU lists of order-0 pages in front of every zone.
+ *
+ * An order-0 allocation or free touches only the running CPU's list under
+ * its local_lock; the zone lock is taken once per batch, to refill an empty
+ * list or to drain a list that reached the zone's high mark.  high and
+ * batch come from the zone, computed once (zone.c).
+ *
+ * Why local_lock is enough: every zonelab allocation and free runs in
+ * process context, so the only other users of a CPU's list are tasks on
+ * the same CPU, which local_lock excludes (preemption off; on PREEMPT_RT a
+ * per-CPU sleeping lock that also pins the task).  Remote CPUs reach a list
+ * only through work queued on its own CPU (drain all) or once the CPU is
+ * dead (the CPU hotplug callback).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/mutex.h>
+#include <linux/mm.h>
+#include <linux/percpu.h>
+#include <linux/preempt.h>
+#include <linux/workqueue.h>
+
+#include "zonelab.h"
+
+/* The dynamic CPU hotplug state of the dead-CPU drain; set at init. */
+static enum cpuhp_state zl_pcp_hp_state;
+
+/*
+ * Serialises zl_pcp_drain_all() callers, which share the per-CPU work
+ * items below (the kernel's pcpu_drain_mutex).
+ */
+static DEFINE_MUTEX(zl_pcp_drain_lock);
+/* One drain work per CPU; (re)initialised and queued under the mutex. */
+static DEFINE_PER_CPU(struct work_struct, zl_pcp_drain_works);
+
+/* Move up to @count pages from a pcp list back to the zone. */
+static void zl_pcp_drain_pages(struct zl_zone *zone, struct zl_pcp *pcp,
+			       int count)
+{
+	struct page *page, *tmp;
+
+	if (!pcp->count)
+		return;
+	spin_lock(&zone->lock);
+	zl_count(ZL_STAT_ZONE_LOCK);
+	list_for_each_entry_safe_reverse(page, tmp, &pcp->list, lru) {
+		if (count-- <= 0)
+			break;
+		list_del(&page->lru);
+		/* Pairs with READ_ONCE() in zl_pcp_count(). */
+		WRITE_ONCE(pcp->count, pcp->count - 1);
+		__zl_buddy_free(zone, page, 0);
+	}
+	spin_unlock(&zone->lock);
+}
+
+/* Fill an empty pcp list with a batch of order-0 pages. */
+static void zl_pcp_refill(struct zl_zone *zone, struct zl_pcp *pcp)
+{
+	int i;
+
+	spin_lock(&zone->lock);
+	zl_count(ZL_STAT_ZONE_LOCK);
+	for (i = 0; i < zone->pcp_batch; i++) {
+		struct page *page = __zl_buddy_alloc(zone, 0);
+
+		if (!page)
+			break;
+		list_add_tail(&page->lru, &pcp->list);
+		WRITE_ONCE(pcp->count, pcp->count + 1);
+	}
+	spin_unlock(&zone->lock);
+}
+
+/**
+ * zl_pcp_alloc() - an order-0 page from this CPU's list of @zone.
+ * @zone:	the zone; its watermark was checked by the caller.
+ *
+ * Return: a page, or NULL when the zone's buddy lists are empty too or the
+ * zone's pcplists are disabled (the caller then uses the buddy lists).
+ */
+struct page *zl_pcp_alloc(struct zl_zone *zone)
+{
+	struct page *page = NULL;
+	struct zl_pcp *pcp;
+
+	local_lock(&zone->pcp->lock);
+	if (atomic_read(&zone->pcp_disabled))
+		goto out_unlock;
+	pcp = this_cpu_ptr(zone->pcp);
+	if (list_empty(&pcp->list)) {
+		zl_count(ZL_STAT_PCP_MISS);
+		zl_pcp_refill(zone, pcp);
+	} else {
+		zl_count(ZL_STAT_PCP_HIT);
+	}
+	page = list_first_entry_or_null(&pcp->list, struct page, lru);
+	if (page) {
+		list_del(&page->lru);
+		WRITE_ONCE(pcp->count, pcp->count - 1);
+	}
+out_unlock:
+	local_unlock(&zone->pcp->lock);
+	return page;
+}
+
+/**
+ * zl_pcp_free() - free an order-0 page through this CPU's list.
+ * @zone:	the page's zone.
+ * @page:	the page.
+ *
+ * A list that reaches the high mark gives a batch back to the zone.  With
+ * pcplists disabled the page goes straight to the buddy lists; the check
+ * is made under the local lock, so a free that raced zl_pcp_disable() has
+ * left the list before zl_pcp_disable()'s drain runs on this CPU.
+ */
+void zl_pcp_free(struct zl_zone *zone, struct page *page)
+{
+	struct zl_pcp *pcp;
+
+	local_lock(&zone->pcp->lock);
+	if (atomic_read(&zone->pcp_disabled)) {
+		local_unlock(&zone->pcp->lock);
+		zl_buddy_free(zone, page, 0);
+		return;
+	}
+	pcp = this_cpu_ptr(zone->pcp);
+	list_add(&page->lru, &pcp->list);
+	WRITE_ONCE(pcp->count, pcp->count + 1);
+	if (pcp->count >= zone->pcp_high)
+		zl_pcp_drain_pages(zone, pcp, zone->pcp_batch);
+	local_unlock(&zone->pcp->lock);
+}
+
+/* Zone slot @i if it has pcplists, i.e. if it is a populated zone. */
+static struct zl_zone *zl_pcp_zone(int i)
+{
+	struct zl_zone *zone = zl_zone_slot(i);
+
+	return zone->pcp ? zone : NULL;
+}
+
+/**
+ * zl_pcp_drain_local() - give this CPU's pcp pages of every zone back.
+ *
+ * Migration is off for the whole walk, so "this CPU" is one CPU even for
+ * a caller that is not pinned (the `pcp` file's writer).
+ */
+void zl_pcp_drain_local(void)
+{
+	int i;
+
+	migrate_disable();
+	for (i = 0; i < ZL_NR_ZONE_SLOTS; i++) {
+		struct zl_zone *zone = zl_pcp_zone(i);
+
+		if (!zone)
+			continue;
+		local_lock(&zone->pcp->lock);
+		zl_pcp_drain_pages(zone, this_cpu_ptr(zone->pcp), INT_MAX);
+		local_unlock(&zone->pcp->lock);
+	}
+	migrate_enable();
+}
+
+static void zl_pcp_drain_work(struct work_struct *work)
+{
+	zl_pcp_drain_local();
+}
+
+/**
+ * zl_pcp_drain_all() - drain the lists of every online CPU and wait.
+ *
+ * Each CPU drains its own lists in a work item, under its local lock.
+ * CPU hotplug is held off meanwhile; offline CPUs were drained when they
+ * died.
+ *
+ * Context: process context, may sleep.
+ */
+void zl_pcp_drain_all(void)
+{
+	int cpu;
+
+	mutex_lock(&zl_pcp_drain_lock);
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		struct work_struct *work = per_cpu_ptr(&zl_pcp_drain_works, cpu);
+
+		INIT_WORK(work, zl_pcp_drain_work);
+		queue_work_on(cpu, system_highpri_wq, work);
+	}
+	for_each_online_cpu(cpu)
+		flush_work(per_cpu_ptr(&zl_pcp_drain_works, cpu));
+	cpus_read_unlock();
+	mutex_unlock(&zl_pcp_drain_lock);
+}
+
+/**
+ * zl_pcp_disable() - send frees of @zone straight to its buddy lists.
+ * @zone:	the zone.
+ *
+ * Nests; on return no CPU holds a page of @zone in its list.
+ */
+void zl_pcp_disable(struct zl_zone *zone)
+{
+	atomic_inc(&zone->pcp_disabled);
+	zl_pcp_drain_all();
+}
+
+/* Undo one zl_pcp_disable(); -EINVAL if the zone's pcplists are on. */
+int zl_pcp_enable(struct zl_zone *zone)
+{
+	return atomic_add_unless(&zone->pcp_disabled, -1, 0) ? 0 : -EINVAL;
+}
+
+/* Pages in @cpu's list of @zone, for zoneinfo; a lockless snapshot. */
+int zl_pcp_count(struct zl_zone *zone, int cpu)
+{
+	/* Pairs with WRITE_ONCE() where pcp->count changes. */
+	return zone->pcp ? READ_ONCE(per_cpu_ptr(zone->pcp, cpu)->count) : 0;
+}
+
+/*
+ * A dead CPU's lists: nothing runs there any more, so they are drained
+ * without its local lock, as the kernel's page_alloc_cpu_dead() does.
+ */
+static int zl_pcp_cpu_dead(unsigned int cpu)
+{
+	int i;
+
+	for (i = 0; i < ZL_NR_ZONE_SLOTS; i++) {
+		struct zl_zone *zone = zl_pcp_zone(i);
+
+		if (zone)
+			zl_pcp_drain_pages(zone, per_cpu_ptr(zone->pcp, cpu),
+					   INT_MAX);
+	}
+	return 0;
+}
+
+static void zl_pcp_free_lists(void)
+{
+	int i, cpu;
+
+	for (i = 0; i < ZL_NR_ZONE_SLOTS; i++) {
+		struct zl_zone *zone = zl_pcp_zone(i);
+
+		if (!zone)
+			continue;
+		for_each_possible_cpu(cpu)
+			zl_pcp_drain_pages(zone, per_cpu_ptr(zone->pcp, cpu),
+					   INT_MAX);
+		free_percpu(zone->pcp);
+		zone->pcp = NULL;
+	}
+}
+
+static int zl_pcp_alloc_lists(void)
+{
+	int i, cpu;
+
+	for (i = 0; i < ZL_NR_ZONE_SLOTS; i++) {
+		struct zl_zone *zone = zl_zone_slot(i);
+
+		if (!zone->managed)
+			continue;
+		zone->pcp = alloc_percpu(struct zl_pcp);
+		if (!zone->pcp)
+			return -ENOMEM;
+		for_each_possible_cpu(cpu) {
+			struct zl_pcp *pcp = per_cpu_ptr(zone->pcp, cpu);
+
+			local_lock_init(&pcp->lock);
+			INIT_LIST_HEAD(&pcp->list);
+		}
+	}
+	return 0;
+}
+
+/**
+ * zl_pcp_init() - per-CPU lists for every populated zone, and the
+ * dead-CPU drain.
+ *
+ * Return: 0 or a negative errno, with nothing left allocated.
+ */
+int zl_pcp_init(void)
+{
+	int ret;
+
+	ret = zl_pcp_alloc_lists();
+	if (ret)
+		goto out_free_lists;
+
+	/* A prepare-stage state's teardown runs once the CPU is dead. */
+	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "zonelab:pcp:dead",
+					NULL, zl_pcp_cpu_dead);
+	if (ret < 0)
+		goto out_free_lists;
+	zl_pcp_hp_state = ret;
+	return 0;
+
+out_free_lists:
+	zl_pcp_free_lists();
+	return ret;
+}
+
+/**
+ * zl_pcp_exit() - give every pcp page back to the zones.
+ *
+ * Context: nothing allocates or frees any more.
+ */
+void zl_pcp_exit(void)
+{
+	cpuhp_remove_state_nocalls(zl_pcp_hp_state);
+	zl_pcp_free_lists();
+}

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers of the zonelab selftests that look at the page pool (issue 3):
+ * the `alloc`, `stress`, `pcp` and `buddyinfo` files, the watermark and
+ * pcp formulas of zone.c computed in user space, CPU pinning and hotplug,
+ * the kernel's own free memory per node, and the pages in the module's
+ * load and unload messages.  zonelab_pool.c; tests include this header,
+ * which includes zonelab_util.h.
+ *
+ * Nothing in here includes kselftest_harness.h: functions report errors
+ * through return values and, where useful, an @err message.
+ */
+#ifndef ZONELAB_POOL_H
+#define ZONELAB_POOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "zonelab_util.h"
+
+#define ZL_SYSCPU		"/sys/devices/system/cpu"
+/* Highest buddy order + 1 of Debian's x86_64 kernels (MAX_ORDER 11). */
+#define ZL_POOL_MAX_ORDERS	16
+/* Zone indexes of Debian's x86_64 kernels, as in /proc/zoneinfo. */
+#define ZL_POOL_NR_ZONE_IDX	5
+
+/* ---- the `alloc` file ---- */
+/* What an alloc file holds: "pages <n>" and "node <nid> <pages>" lines. */
+struct zl_held {
+	long pages;
+	struct zl_mask nodes;		/* nodes with a line */
+	long node[ZL_MAX_NODES];
+};
+
+/*
+ * Parse an alloc file's text strictly: "pages <n>\n" first, then one
+ * "node <nid> <pages>\n" per node in ascending order, whose pages add up
+ * to <n>.  0 or -EINVAL with @err set.
+ */
+int zl_held_parse(struct zl_held *h, const char *text, char *err, size_t errlen);
+/* open(ZL_ALLOC, O_RDWR): an fd, or -errno. */
+int zl_alloc_open(void);
+/* One write(2) of the formatted command on @fd: 0 or -errno. */
+__printf(2, 3) int zl_alloc_cmd(int fd, const char *fmt, ...);
+/* Read @fd until EOF in @chunk-byte reads and parse it: 0 or -errno. */
+int zl_alloc_state(int fd, size_t chunk, struct zl_held *h, char *err, size_t errlen);
+
+/* ---- the `stress` file ---- */
+struct zl_stress {
+	long running, threads, order_max, hold, ops, fails;
+};
+
+/* Read and parse `stress` strictly: 0 or -errno. */
+int zl_stress_read(struct zl_stress *s);
+
+/* ---- zoneinfo helpers ---- */
+/*
+ * `drain all`, then read zoneinfo into @zi: with nothing held, every zone
+ * must then be wholly free.  0 or -errno.
+ */
+int zl_zoneinfo_drained(struct zl_zoneinfo *zi);
+/* A heap copy of zonelab's zoneinfo, NULL on any error (logged). */
+struct zl_zoneinfo *zl_zoneinfo_get(void);
+/* Sum of `pages free` over every zone of node @nid in @zi. */
+long zl_zi_node_free(const struct zl_zoneinfo *zi, int nid);
+/* Sum of `pages free` plus pcp counts over every zone of @nid. */
+long zl_zi_node_unheld(const struct zl_zoneinfo *zi, int nid);
+/* Sum of `managed` over every zone of @nid, or of every zone (@nid < 0). */
+long zl_zi_managed(const struct zl_zoneinfo *zi, int nid);
+/* Count of @cpu in zone @z, or -1 when the CPU is not listed. */
+long zl_zi_pcp_count(const struct zl_zi_zone *z, int cpu);
+/* The zone index of a zone name ("DMA32" is 1) or -1. */
+int zl_zone_index(const char *name);
+
+/*
+ * Expected watermarks, protection and pcp limits of every zone of @zi,
+ * by zone.c's formulas over the pool (sum of `managed`).  @mfk_param is
+ * the module's min_free_kbytes parameter (0: derived); @nr_split[nid] the
+ * number of CPUs of each node at load (0: all online CPUs, @nr_online).
+ */
+struct zl_zone_limits {
+	long min, low, high;
+	long protection[ZL_ZI_MAX_PROT];
+	int nr_prot;
+	long pcp_batch, pcp_high;
+};
+
+void zl_model_limits(const struct zl_zoneinfo *zi, unsigned long mfk_param,
+		     const int nr_split[ZL_MAX_NODES], int nr_online,
+		     struct zl_zone_limits *out);
+/* The kernel's int_sqrt(): floor(sqrt(x)). */
+unsigned long zl_int_sqrt(unsigned long x);
+
+/* ---- buddyinfo ---- */
+struct zl_buddy_zone {
+	int nid;
+	char name[ZL_ZONE_NAME];
+	int nr_orders;
+	long nr_free[ZL_POOL_MAX_ORDERS];
+};
+
+struct zl_buddy {
+	int nr;
+	struct zl_buddy_zone zone[ZL_ZI_MAX_ZONES];
+};
+
+/* Parse "Node %d, zone %8s " + "%6lu " per order + "\n" lines; 0 or -EINVAL. */
+int zl_buddy_parse(struct zl_buddy *b, const char *text, char *err, size_t errlen);
+/* Pages free in a buddyinfo zone: sum of nr_free[o] << o. */
+long zl_buddy_pages(const struct zl_buddy_zone *z);
+
+/* ---- module parameters ---- */
+/* /sys/module/zonelab/parameters/@name as a number, or -1. */
+long zl_param(const char *name);
+
+/* ---- nodes and CPUs ---- */
+/* /sys/devices/system/node/@state ("has_memory", "online") into @m: 0 or -errno. */
+int zl_node_state(const char *state, struct zl_mask *m);
+/* The online CPUs into @m; their number or -errno. */
+int zl_online_cpus(struct zl_mask *m);
+/* The number of CPUs in /sys/devices/system/node/node@nid/cpulist, or -errno. */
+int zl_node_nr_cpus(int nid);
+/* The node of @cpu (its nodeN link), or -1. */
+int zl_cpu_node(int cpu);
+/* Bind the calling thread to @cpu: 0 or -errno. */
+int zl_pin_cpu(int cpu);
+/* Bind the calling thread to every online CPU but @cpu: 0 or -errno. */
+int zl_pin_away_from(int cpu);
+/* Whether @cpu has an `online` file (can be hot-unplugged). */
+bool zl_cpu_hotpluggable(int cpu);
+/* Write 0/1 to cpu@cpu/online: 0 or -errno. */
+int zl_cpu_set_online(int cpu, bool online);
+
+/* ---- the kernel's free memory ---- */
+/* Fold the per-CPU vmstat diffs (/proc/sys/vm/stat_refresh); best effort. */
+void zl_vm_stat_refresh(void);
+/*
+ * Free memory of node @nid in kB as the kernel counts it, plus the pages
+ * in its own pcplists: `pages free` + every `count:` of the node's zones
+ * in /proc/zoneinfo (what MemFree would be with every pcplist drained).
+ * -1 on error.
+ */
+long zl_node_free_kb(int nid);
+/* MemFree of node@nid/meminfo in kB, or -1. */
+long zl_node_memfree_kb(int nid);
+
+/* ---- kernel log ---- */
+/* <p> of the last "zonelab: loaded: ... , <p> pages reserved" in @text. */
+int zl_klog_loaded_pages(const char *text, long *pages);
+/* <r> and <t> of the last "zonelab: unloaded: ..., pages reserved <r> returned <t>". */
+int zl_klog_unloaded_pages(const char *text, long *reserved, long *returned);
+
+#endif /* ZONELAB_POOL_H */
