@@ -28,9 +28,7 @@ void zl_copy_str(char *dst, size_t size, const char *src)
 	dst[len] = '\0';
 }
 
-static __printf(3, 4) void set_err(char *err, size_t errlen, const char *fmt, ...);
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
+void zl_set_err(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -314,7 +312,7 @@ int zl_parse_zoneinfo(struct zl_topo *t, const char *text, char *err, size_t err
 			    nid < 0 || nid >= ZL_MAX_NODES ||
 			    strlen(name) >= ZL_ZONE_NAME ||
 			    t->nr_zones[nid] >= ZL_MAX_ZONES) {
-				set_err(err, errlen, "zoneinfo: bad header '%s'", line);
+				zl_set_err(err, errlen, "zoneinfo: bad header '%s'", line);
 				return -EINVAL;
 			}
 			cur = &t->zones[nid][t->nr_zones[nid]];
@@ -347,13 +345,13 @@ int zl_topo_from_system(struct zl_topo *t, char *err, size_t errlen)
 		snprintf(path, sizeof(path), ZL_NODE_SYSFS "/%s", topo_masks[i].name);
 		ret = read_mask(path, topo_mask(t, i));
 		if (ret) {
-			set_err(err, errlen, "%s: %s", path, strerror(-ret));
+			zl_set_err(err, errlen, "%s: %s", path, strerror(-ret));
 			return ret;
 		}
 	}
 	for (nid = ZL_MAX_NODES; nid < ZL_MASK_BITS; nid++) {
 		if (zl_mask_test(&t->possible, nid)) {
-			set_err(err, errlen, "node %d exceeds the tests' limit %d",
+			zl_set_err(err, errlen, "node %d exceeds the tests' limit %d",
 				nid, ZL_MAX_NODES);
 			return -ERANGE;
 		}
@@ -363,7 +361,7 @@ int zl_topo_from_system(struct zl_topo *t, char *err, size_t errlen)
 		snprintf(path, sizeof(path), ZL_NODE_SYSFS "/node%d/cpulist", nid);
 		ret = read_mask(path, &t->cpus[nid]);
 		if (ret) {
-			set_err(err, errlen, "%s: %s", path, strerror(-ret));
+			zl_set_err(err, errlen, "%s: %s", path, strerror(-ret));
 			return ret;
 		}
 		t->have_cpus[nid] = true;
@@ -372,7 +370,7 @@ int zl_topo_from_system(struct zl_topo *t, char *err, size_t errlen)
 		buf = zl_read_file(path, NULL);
 		if (!buf) {
 			ret = -errno;
-			set_err(err, errlen, "%s: %s", path, strerror(errno));
+			zl_set_err(err, errlen, "%s: %s", path, strerror(errno));
 			return ret;
 		}
 		p = buf;
@@ -380,7 +378,7 @@ int zl_topo_from_system(struct zl_topo *t, char *err, size_t errlen)
 			long d = strtol(p, &end, 10);
 
 			if (end == p) {
-				set_err(err, errlen, "%s: too few numbers", path);
+				zl_set_err(err, errlen, "%s: too few numbers", path);
 				free(buf);
 				return -EINVAL;
 			}
@@ -394,7 +392,7 @@ int zl_topo_from_system(struct zl_topo *t, char *err, size_t errlen)
 	buf = zl_read_file("/proc/zoneinfo", NULL);
 	if (!buf) {
 		ret = -errno;
-		set_err(err, errlen, "/proc/zoneinfo: %s", strerror(errno));
+		zl_set_err(err, errlen, "/proc/zoneinfo: %s", strerror(errno));
 		return ret;
 	}
 	ret = zl_parse_zoneinfo(t, buf, err, errlen);
@@ -455,11 +453,11 @@ int zl_topo_parse(struct zl_topo *t, const char *text, char *err, size_t errlen)
 
 	for (i = 0; i < ARRAY_SIZE(topo_masks); i++) {
 		if (!zl_next_line(&pos, line, sizeof(line), &no_nl) || no_nl) {
-			set_err(err, errlen, "topology: missing '%s' line", topo_masks[i].name);
+			zl_set_err(err, errlen, "topology: missing '%s' line", topo_masks[i].name);
 			return -EINVAL;
 		}
 		if (parse_key_list(line, topo_masks[i].name, topo_mask(t, i))) {
-			set_err(err, errlen, "topology: bad line '%s' (want '%s <list>')",
+			zl_set_err(err, errlen, "topology: bad line '%s' (want '%s <list>')",
 				line, topo_masks[i].name);
 			return -EINVAL;
 		}
@@ -470,26 +468,26 @@ int zl_topo_parse(struct zl_topo *t, const char *text, char *err, size_t errlen)
 		unsigned long a, b, c;
 
 		if (no_nl) {
-			set_err(err, errlen, "topology: last line has no newline");
+			zl_set_err(err, errlen, "topology: last line has no newline");
 			return -EINVAL;
 		}
 		if (sscanf(line, "node %d %n", &nid, &k) != 1 || k <= 5 ||
 		    nid < 0 || nid >= ZL_MAX_NODES) {
-			set_err(err, errlen, "topology: unexpected line '%s'", line);
+			zl_set_err(err, errlen, "topology: unexpected line '%s'", line);
 			return -EINVAL;
 		}
 		p = line + k;
 		if (!strncmp(p, "cpus", 4) && (p[4] == '\0' || p[4] == ' ')) {
 			if (nid <= last_cpus || t->have_cpus[nid] ||
 			    parse_key_list(p, "cpus", &t->cpus[nid])) {
-				set_err(err, errlen, "topology: bad or misplaced '%s'", line);
+				zl_set_err(err, errlen, "topology: bad or misplaced '%s'", line);
 				return -EINVAL;
 			}
 			t->have_cpus[nid] = true;
 			last_cpus = nid;
 		} else if (!strncmp(p, "distances", 9) && (p[9] == '\0' || p[9] == ' ')) {
 			if (nid <= last_dist || t->have_dist[nid]) {
-				set_err(err, errlen, "topology: out-of-order line '%s'", line);
+				zl_set_err(err, errlen, "topology: out-of-order line '%s'", line);
 				return -EINVAL;
 			}
 			p += 9;
@@ -497,13 +495,13 @@ int zl_topo_parse(struct zl_topo *t, const char *text, char *err, size_t errlen)
 				unsigned long d;
 
 				if (*p != ' ' || zl_parse_uint(p + 1, &p, &d) || d > INT_MAX) {
-					set_err(err, errlen, "topology: bad distances '%s'", line);
+					zl_set_err(err, errlen, "topology: bad distances '%s'", line);
 					return -EINVAL;
 				}
 				t->dist[nid][n] = d;
 			}
 			if (*p) {
-				set_err(err, errlen, "topology: trailing text in '%s'", line);
+				zl_set_err(err, errlen, "topology: trailing text in '%s'", line);
 				return -EINVAL;
 			}
 			t->have_dist[nid] = true;
@@ -514,7 +512,7 @@ int zl_topo_parse(struct zl_topo *t, const char *text, char *err, size_t errlen)
 			if (sscanf(p, "zone %16s managed %lu present %lu spanned %lu%63s",
 				   zname, &a, &b, &c, rest) != 4 ||
 			    strlen(zname) >= ZL_ZONE_NAME) {
-				set_err(err, errlen, "topology: bad zone line '%s'", line);
+				zl_set_err(err, errlen, "topology: bad zone line '%s'", line);
 				return -EINVAL;
 			}
 			/* Exact re-print check: no extra blanks, no signs. */
@@ -522,13 +520,13 @@ int zl_topo_parse(struct zl_topo *t, const char *text, char *err, size_t errlen)
 				 "node %d zone %s managed %lu present %lu spanned %lu",
 				 nid, zname, a, b, c);
 			if (strcmp(again, line)) {
-				set_err(err, errlen, "topology: zone line not in canonical form '%s'",
+				zl_set_err(err, errlen, "topology: zone line not in canonical form '%s'",
 					line);
 				return -EINVAL;
 			}
 			if (nid < last_zone_nid || t->nr_zones[nid] >= ZL_MAX_ZONES ||
 			    (nid != last_zone_nid && t->nr_zones[nid])) {
-				set_err(err, errlen, "topology: zone line out of order '%s'", line);
+				zl_set_err(err, errlen, "topology: zone line out of order '%s'", line);
 				return -EINVAL;
 			}
 			last_zone_nid = nid;
@@ -539,7 +537,7 @@ int zl_topo_parse(struct zl_topo *t, const char *text, char *err, size_t errlen)
 			z->present = b;
 			z->spanned = c;
 		} else {
-			set_err(err, errlen, "topology: unexpected line '%s'", line);
+			zl_set_err(err, errlen, "topology: unexpected line '%s'", line);
 			return -EINVAL;
 		}
 	}
@@ -597,7 +595,7 @@ int zl_zonelists_parse(struct zl_zonelists *z, const char *text, bool with_order
 		if (!zl_next_line(&pos, line, sizeof(line), &no_nl) || no_nl ||
 		    strncmp(line, "generation ", 11) ||
 		    zl_parse_uint(line + 11, &p, &v) || *p || v > LONG_MAX) {
-			set_err(err, errlen, "zonelists: first line is not 'generation <n>'");
+			zl_set_err(err, errlen, "zonelists: first line is not 'generation <n>'");
 			return -EINVAL;
 		}
 		z->has_generation = true;
@@ -611,12 +609,12 @@ int zl_zonelists_parse(struct zl_zonelists *z, const char *text, bool with_order
 		const char *what;
 
 		if (no_nl) {
-			set_err(err, errlen, "zonelists: last line has no newline");
+			zl_set_err(err, errlen, "zonelists: last line has no newline");
 			return -EINVAL;
 		}
 		if (sscanf(line, "node %d %n", &nid, &k) != 1 || k <= 5 ||
 		    nid < 0 || nid >= ZL_MAX_NODES) {
-			set_err(err, errlen, "zonelists: unexpected line '%s'", line);
+			zl_set_err(err, errlen, "zonelists: unexpected line '%s'", line);
 			return -EINVAL;
 		}
 		p = line + k;
@@ -624,14 +622,14 @@ int zl_zonelists_parse(struct zl_zonelists *z, const char *text, bool with_order
 		what = with_order ? "order" : "fallback";
 		if (!strncmp(p, "order:", 6)) {
 			if (!with_order || nid <= last_nid || expect != 0) {
-				set_err(err, errlen, "zonelists: misplaced line '%s'", line);
+				zl_set_err(err, errlen, "zonelists: misplaced line '%s'", line);
 				return -EINVAL;
 			}
 			p += 6;
 			while (*p) {
 				if (*p != ' ' || n->nr_order >= ZL_MAX_NODES ||
 				    zl_parse_uint(p + 1, &p, &v) || v >= ZL_MAX_NODES) {
-					set_err(err, errlen, "zonelists: bad order '%s'", line);
+					zl_set_err(err, errlen, "zonelists: bad order '%s'", line);
 					return -EINVAL;
 				}
 				n->order[n->nr_order++] = v;
@@ -643,12 +641,12 @@ int zl_zonelists_parse(struct zl_zonelists *z, const char *text, bool with_order
 			expect = 1;
 		} else if (!strncmp(p, "fallback:", 9)) {
 			if (expect != 1 || (with_order ? nid != last_nid : nid <= last_nid)) {
-				set_err(err, errlen, "zonelists: misplaced line '%s' (want %s first)",
+				zl_set_err(err, errlen, "zonelists: misplaced line '%s' (want %s first)",
 					line, what);
 				return -EINVAL;
 			}
 			if (parse_zrefs(p + 9, n->fallback, ZL_MAX_ZREFS, &n->nr_fallback)) {
-				set_err(err, errlen, "zonelists: bad fallback line '%s'", line);
+				zl_set_err(err, errlen, "zonelists: bad fallback line '%s'", line);
 				return -EINVAL;
 			}
 			n->has_fallback = true;
@@ -658,23 +656,23 @@ int zl_zonelists_parse(struct zl_zonelists *z, const char *text, bool with_order
 			expect = 2;
 		} else if (!strncmp(p, "thisnode:", 9)) {
 			if (expect != 2 || nid != last_nid) {
-				set_err(err, errlen, "zonelists: misplaced line '%s'", line);
+				zl_set_err(err, errlen, "zonelists: misplaced line '%s'", line);
 				return -EINVAL;
 			}
 			if (parse_zrefs(p + 9, n->thisnode, ZL_MAX_ZONES, &n->nr_thisnode)) {
-				set_err(err, errlen, "zonelists: bad thisnode line '%s'", line);
+				zl_set_err(err, errlen, "zonelists: bad thisnode line '%s'", line);
 				return -EINVAL;
 			}
 			n->has_thisnode = true;
 			zl_copy_str(n->thisnode_line, sizeof(n->thisnode_line), line);
 			expect = with_order ? 0 : 1;
 		} else {
-			set_err(err, errlen, "zonelists: unexpected line '%s'", line);
+			zl_set_err(err, errlen, "zonelists: unexpected line '%s'", line);
 			return -EINVAL;
 		}
 	}
 	if (expect != (with_order ? 0 : 1)) {
-		set_err(err, errlen, "zonelists: node %d's lines are incomplete", last_nid);
+		zl_set_err(err, errlen, "zonelists: node %d's lines are incomplete", last_nid);
 		return -EINVAL;
 	}
 	return 0;
@@ -688,7 +686,7 @@ int zl_zonelists_read(struct zl_zonelists *z, const char *path, bool with_order,
 
 	if (!buf) {
 		ret = -errno;
-		set_err(err, errlen, "%s: %s", path, strerror(errno));
+		zl_set_err(err, errlen, "%s: %s", path, strerror(errno));
 		return ret;
 	}
 	ret = zl_zonelists_parse(z, buf, with_order, err, errlen);
@@ -733,12 +731,12 @@ int zl_stats_parse(struct zl_stats *s, const char *text, char *err, size_t errle
 			again[0] = '\0';
 		/* Canonical "<key> <value>": one blank, no sign, nothing after. */
 		if (!again[0] || line[k] != '\0' || strcmp(again, line)) {
-			set_err(err, errlen, "stats: bad line '%s'", line);
+			zl_set_err(err, errlen, "stats: bad line '%s'", line);
 			return -EINVAL;
 		}
 		for (i = 0; i < s->nr; i++) {
 			if (!strcmp(s->key[i], key)) {
-				set_err(err, errlen, "stats: duplicate key '%s'", key);
+				zl_set_err(err, errlen, "stats: duplicate key '%s'", key);
 				return -EINVAL;
 			}
 		}
@@ -893,12 +891,12 @@ int zl_zoneinfo_parse(struct zl_zoneinfo *zi, const char *text, char *err, size_
 
 		lineno++;
 		if (no_nl) {
-			set_err(err, errlen, "zoneinfo:%d: no newline at the end", lineno);
+			zl_set_err(err, errlen, "zoneinfo:%d: no newline at the end", lineno);
 			return -EINVAL;
 		}
 		if (!strncmp(line, "Node ", 5)) {
 			if (st != ST_CPU) {
-				set_err(err, errlen, "zoneinfo:%d: zone %d/%s incomplete",
+				zl_set_err(err, errlen, "zoneinfo:%d: zone %d/%s incomplete",
 					lineno, z->nid, z->name);
 				return -EINVAL;
 			}
@@ -908,16 +906,16 @@ int zl_zoneinfo_parse(struct zl_zoneinfo *zi, const char *text, char *err, size_
 			    strlen(name) >= ZL_ZONE_NAME ||
 			    (idx = zi_zone_idx(name)) < 0 ||
 			    (strlen(name) < 8 && strlen(strstr(line, "zone ") + 5) != 8)) {
-				set_err(err, errlen, "zoneinfo:%d: bad header '%s'", lineno, line);
+				zl_set_err(err, errlen, "zoneinfo:%d: bad header '%s'", lineno, line);
 				return -EINVAL;
 			}
 			if (nid < prev_nid || (nid == prev_nid && idx <= prev_idx)) {
-				set_err(err, errlen, "zoneinfo:%d: zone %d/%s out of order",
+				zl_set_err(err, errlen, "zoneinfo:%d: zone %d/%s out of order",
 					lineno, nid, name);
 				return -EINVAL;
 			}
 			if (zi->nr >= ZL_ZI_MAX_ZONES) {
-				set_err(err, errlen, "zoneinfo: more than %d zones",
+				zl_set_err(err, errlen, "zoneinfo: more than %d zones",
 					ZL_ZI_MAX_ZONES);
 				return -EINVAL;
 			}
@@ -931,7 +929,7 @@ int zl_zoneinfo_parse(struct zl_zoneinfo *zi, const char *text, char *err, size_
 			continue;
 		}
 		if (!z) {
-			set_err(err, errlen, "zoneinfo:%d: '%s' before any zone", lineno, line);
+			zl_set_err(err, errlen, "zoneinfo:%d: '%s' before any zone", lineno, line);
 			return -EINVAL;
 		}
 		vals = &z->free;	/* free, min, low, high, spanned, present, managed */
@@ -982,12 +980,12 @@ int zl_zoneinfo_parse(struct zl_zoneinfo *zi, const char *text, char *err, size_
 		}
 		continue;
 bad:
-		set_err(err, errlen, "zoneinfo:%d: zone %d/%s: unexpected '%s'",
+		zl_set_err(err, errlen, "zoneinfo:%d: zone %d/%s: unexpected '%s'",
 			lineno, z->nid, z->name, line);
 		return -EINVAL;
 	}
 	if (st != ST_CPU) {
-		set_err(err, errlen, "zoneinfo: last zone %d/%s incomplete",
+		zl_set_err(err, errlen, "zoneinfo: last zone %d/%s incomplete",
 			z->nid, z->name);
 		return -EINVAL;
 	}

@@ -154,6 +154,10 @@ int zl_zonelists_read(struct zl_zonelists *z, const char *path, bool with_order,
 int zl_read_views(struct zl_topo *sys, struct zl_zonelists *zl,
 		  struct zl_zonelists *kzl, char *err, size_t errlen);
 
+/* Format an error message into @err (may be NULL). */
+__attribute__((format(printf, 3, 4)))
+void zl_set_err(char *err, size_t errlen, const char *fmt, ...);
+
 /* ---- stats ---- */
 #define ZL_MAX_STATS	64
 

@@ -19,16 +19,6 @@
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #endif
 
-__printf(3, 4) static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* "<key> <unsigned>" exactly, with one blank. */
 static int key_uint(const char *line, const char *key, long *val)
@@ -61,7 +51,7 @@ int zl_held_parse(struct zl_held *h, const char *text, char *err, size_t errlen)
 	memset(h, 0, sizeof(*h));
 	if (!zl_next_line(&pos, line, sizeof(line), &no_nl) || no_nl ||
 	    key_uint(line, "pages", &h->pages)) {
-		set_err(err, errlen, "alloc: first line '%s' is not 'pages <n>'", line);
+		zl_set_err(err, errlen, "alloc: first line '%s' is not 'pages <n>'", line);
 		return -EINVAL;
 	}
 	while (zl_next_line(&pos, line, sizeof(line), &no_nl)) {
@@ -70,7 +60,7 @@ int zl_held_parse(struct zl_held *h, const char *text, char *err, size_t errlen)
 		    zl_parse_uint(p + 5, &p, &nid) || *p++ != ' ' ||
 		    zl_parse_uint(p, &p, &pages) || *p || nid >= ZL_MAX_NODES ||
 		    (int)nid <= prev) {
-			set_err(err, errlen, "alloc: bad line '%s'", line);
+			zl_set_err(err, errlen, "alloc: bad line '%s'", line);
 			return -EINVAL;
 		}
 		prev = nid;
@@ -79,7 +69,7 @@ int zl_held_parse(struct zl_held *h, const char *text, char *err, size_t errlen)
 		sum += pages;
 	}
 	if (sum != h->pages) {
-		set_err(err, errlen, "alloc: node lines add up to %ld, not pages %ld",
+		zl_set_err(err, errlen, "alloc: node lines add up to %ld, not pages %ld",
 			sum, h->pages);
 		return -EINVAL;
 	}
@@ -117,7 +107,7 @@ int zl_alloc_state(int fd, size_t chunk, struct zl_held *h, char *err, size_t er
 	int ret;
 
 	if (!text) {
-		set_err(err, errlen, "reading alloc: %s", strerror(errno));
+		zl_set_err(err, errlen, "reading alloc: %s", strerror(errno));
 		return -errno;
 	}
 	ret = zl_held_parse(h, text, err, errlen);
@@ -355,7 +345,7 @@ int zl_buddy_parse(struct zl_buddy *b, const char *text, char *err, size_t errle
 
 		if (no_nl || sscanf(line, "Node %d, zone %16s %n", &nid, name, &n) != 2 ||
 		    nid < 0 || nid >= ZL_MAX_NODES || b->nr >= ZL_ZI_MAX_ZONES) {
-			set_err(err, errlen, "buddyinfo: bad line '%s'", line);
+			zl_set_err(err, errlen, "buddyinfo: bad line '%s'", line);
 			return -EINVAL;
 		}
 		z = &b->zone[b->nr++];
@@ -369,7 +359,7 @@ int zl_buddy_parse(struct zl_buddy *b, const char *text, char *err, size_t errle
 				break;
 			if (zl_parse_uint(p, &p, &v) || (*p && *p != ' ') ||
 			    z->nr_orders >= ZL_POOL_MAX_ORDERS) {
-				set_err(err, errlen, "buddyinfo: bad counts in '%s'", line);
+				zl_set_err(err, errlen, "buddyinfo: bad counts in '%s'", line);
 				return -EINVAL;
 			}
 			z->nr_free[z->nr_orders++] = v;
@@ -563,36 +553,3 @@ long zl_node_memfree_kb(int nid)
 /* kernel log                                                         */
 /* ------------------------------------------------------------------ */
 
-/* The text after the last occurrence of @key in @text; NULL if none. */
-static const char *after_last(const char *text, const char *key)
-{
-	const char *p = text, *last = NULL;
-
-	while ((p = strstr(p, key))) {
-		last = p;
-		p++;
-	}
-	return last ? last + strlen(key) : NULL;
-}
-
-int zl_klog_loaded_pages(const char *text, long *pages)
-{
-	const char *p = after_last(text, "zonelab: loaded: ");
-	long nodes, gen;
-
-	if (!p || sscanf(p, "%ld possible nodes, generation %ld, %ld pages reserved",
-			 &nodes, &gen, pages) != 3)
-		return -ENOENT;
-	return 0;
-}
-
-int zl_klog_unloaded_pages(const char *text, long *reserved, long *returned)
-{
-	const char *p = after_last(text, "zonelab: unloaded: ");
-	long alloc, freed;
-
-	if (!p || sscanf(p, "generations allocated %ld freed %ld, pages reserved %ld returned %ld",
-			 &alloc, &freed, reserved, returned) != 4)
-		return -ENOENT;
-	return 0;
-}

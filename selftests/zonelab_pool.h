@@ -145,9 +145,5 @@ long zl_node_free_kb(int nid);
 long zl_node_memfree_kb(int nid);
 
 /* ---- kernel log ---- */
-/* <p> of the last "zonelab: loaded: ... , <p> pages reserved" in @text. */
-int zl_klog_loaded_pages(const char *text, long *pages);
-/* <r> and <t> of the last "zonelab: unloaded: ..., pages reserved <r> returned <t>". */
-int zl_klog_unloaded_pages(const char *text, long *reserved, long *returned);
 
 #endif /* ZONELAB_POOL_H */

@@ -67,11 +67,12 @@ static int unload_within(long ms)
 static void expect_all_returned(struct __test_metadata *_metadata,
 				const struct zl_klog_mark *mark, long pool)
 {
-	long reserved = -1, returned = -2;
+	long reserved = -1, returned = -2, alloc, freed;
 	char *log = zl_klog_since(mark, NULL);
 
 	ASSERT_NE(NULL, log);
-	EXPECT_EQ(0, zl_klog_unloaded_pages(log, &reserved, &returned))
+	EXPECT_EQ(0, zl_klog_last_unloaded_pages(log, &alloc, &freed, &reserved,
+						 &returned))
 		TH_LOG("no 'zonelab: unloaded: ... pages reserved R returned T' line");
 	free(log);
 	EXPECT_EQ(reserved, returned) TH_LOG("%ld pages reserved, %ld returned",

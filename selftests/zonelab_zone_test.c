@@ -197,7 +197,7 @@ TEST_F(zone, pcp_limits_match_formula)
 /* stats pages_reserved == sum of managed == the count in the "loaded:" line. */
 TEST_F(zone, pages_reserved_matches_pool)
 {
-	long pool = zl_zi_managed(self->zi, -1), logged = -1;
+	long pool = zl_zi_managed(self->zi, -1), logged = -1, nodes, gen;
 	struct zl_stats s;
 	char *log;
 
@@ -207,7 +207,7 @@ TEST_F(zone, pages_reserved_matches_pool)
 
 	log = zl_klog_read();
 	ASSERT_NE(NULL, log);
-	if (zl_klog_loaded_pages(log, &logged)) {
+	if (zl_klog_last_loaded_pages(log, &nodes, &gen, &logged)) {
 		free(log);
 		SKIP(return, "no 'zonelab: loaded: ... pages reserved' line in the kernel log");
 	}
