@@ -156,7 +156,9 @@ struct zl_block {
  * @pcp_batch:		pages moved per refill or drain; as @pcp_high.
  * @pcp_disabled:	when non-zero, pcplists are bypassed: allocations
  *			and frees go straight to the buddy lists (hotplug).
- * @pcp:		the per-CPU lists.
+ * @pcp:		the per-CPU lists; allocated at init for a zone with
+ *			pages (NULL otherwise) and freed at exit, after every
+ *			user is gone, so the fast path reads it unlocked.
  * @blocks:		the reserved chunks; changed only at init and exit.
  */
 struct zl_zone {
