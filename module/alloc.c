@@ -3,10 +3,10 @@
  * zonelab alloc: the allocation path over zonelab's zonelists, and the
  * holders that own allocated pages.
  *
- * zl_alloc_pages() walks the preferred node's zonelist under RCU (so a
- * concurrent rebuild never blocks it), takes the first zone whose
- * watermark allows, order 0 from the pcplist and higher orders from the
- * buddy lists.  The fast path keeps the low watermark; the slow path
+ * zl_alloc_pages() walks the preferred node's zonelist (rebuild.c says
+ * how a walk and a rebuild stay out of each other's way), takes the first
+ * zone whose watermark allows, order 0 from the pcplist and higher orders
+ * from the buddy lists.  The fast path keeps the low watermark; the slow path
  * tries again down to min, then drains every pcplist and tries once more
  * before failing, as the kernel does before it considers OOM.
  */
@@ -41,42 +41,57 @@ static struct page *zl_rmqueue(struct zl_zone *zone, unsigned int order)
 	return page;
 }
 
-/* One walk of a zonelist: the first zone above @wmark that has a page. */
-static struct page *zl_get_page_from_list(const struct zl_zonelist *zl,
-					  unsigned int order, enum zl_wmark wmark)
-{
-	const struct zl_zoneref *z;
+/* Retries of one seqlock-mode walk before the allocation may fail. */
+#define ZL_WALK_RETRIES	16
 
-	for (z = zl->refs; z < zl->refs + zl->nr; z++) {
-		struct zl_zone *zone = z->zone;
+/* One walk of a zonelist: the first zone above @wmark that has a page. */
+static struct page *zl_walk_alloc(struct zl_walk *w, unsigned int order,
+				  enum zl_wmark wmark)
+{
+	const struct zl_zonelist *zl = zl_walk_list(w);
+	const struct zl_zoneref *z;
+	struct zl_zone *zone;
+
+	if (!zl)
+		return NULL;
+	/* Entry by entry, as the kernel's iterator: the list may change. */
+	for (z = zl->refs; (zone = READ_ONCE(z->zone)); z++) {
 		struct page *page;
 
-		if (!zl_zone_watermark_ok(zone, order, zone->watermark[wmark],
+		zl_walk_visit(w, zone);
+		if (!zl_zone_watermark_ok(zone, order, zl_wmark(zone, wmark),
 					  MAX_NR_ZONES - 1))
 			continue;
 		page = zl_rmqueue(zone, order);
-		if (page)
+		if (page) {
+			w->stop = zone;
 			return page;
+		}
 	}
 	return NULL;
 }
 
+/*
+ * Walk until a walk allocates, or fails without a seqlock-mode rewrite
+ * under it.  @last: the allocation fails if this does, so the walk is
+ * checked for a premature OOM.
+ */
 static struct page *zl_try_alloc(unsigned int order, int nid,
-				 unsigned int flags, enum zl_wmark wmark)
+				 unsigned int flags, enum zl_wmark wmark,
+				 bool last)
 {
-	const struct zl_generation *gen;
-	struct page *page = NULL;
+	unsigned int tries = 0;
+	struct page *page;
+	struct zl_walk w;
+	bool retry;
 
-	rcu_read_lock();
-	gen = zl_generation_get();
-	if (gen && nid < gen->topo->nr_nodes) {
-		const struct zl_node_lists *nl = &gen->node[nid];
-
-		page = zl_get_page_from_list(flags & ZL_ALLOC_THISNODE ?
-					     &nl->thisnode : &nl->fallback,
-					     order, wmark);
-	}
-	rcu_read_unlock();
+	do {
+		zl_walk_begin(&w, nid, flags & ZL_ALLOC_THISNODE);
+		if (last)
+			zl_walk_sample(&w, order);
+		page = zl_walk_alloc(&w, order, wmark);
+		retry = zl_walk_end(&w, order, last);
+	} while (retry && ++tries < ZL_WALK_RETRIES);
 	return page;
 }
 
@@ -98,15 +113,15 @@ struct page *zl_alloc_pages(unsigned int order, int nid, unsigned int flags)
 	if (nid == NUMA_NO_NODE)
 		nid = numa_node_id();
 
-	page = zl_try_alloc(order, nid, flags, ZL_WMARK_LOW);
+	page = zl_try_alloc(order, nid, flags, ZL_WMARK_LOW, false);
 	if (page)
 		goto out;
-	page = zl_try_alloc(order, nid, flags, ZL_WMARK_MIN);
+	page = zl_try_alloc(order, nid, flags, ZL_WMARK_MIN, false);
 	if (page)
 		goto out;
 	/* Pages parked in other CPUs' lists are free memory too. */
 	zl_pcp_drain_all();
-	page = zl_try_alloc(order, nid, flags, ZL_WMARK_MIN);
+	page = zl_try_alloc(order, nid, flags, ZL_WMARK_MIN, true);
 out:
 	if (page) {
 		zl_count(ZL_STAT_ALLOC_SUCCESS);

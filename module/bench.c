@@ -10,13 +10,16 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cpumask.h>
+#include <linux/delay.h>
 #include <linux/gfp.h>
+#include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
 
 #include "zonelab.h"
 
@@ -174,5 +177,191 @@ void zl_bench_show(struct seq_file *m)
 	zl_show_ratio(m, "ratio", r->zl_ns, r->kernel_ns);
 	zl_show_ratio(m, "pcp_hit_rate", r->pcp_hit, r->pcp_hit + r->pcp_miss);
 out_unlock:
+	mutex_unlock(&zl_bench_lock);
+}
+
+/*
+ * The rebuild-disruption benchmark: allocation throughput on every CPU
+ * but one, first with no rebuilds, then while the rebuild storm runs on
+ * the remaining CPU, for each rebuild mode in one run.
+ */
+#define ZL_BENCH_REBUILD_MAX_MS	10000
+
+/**
+ * struct zl_rb_worker - one allocating thread of the benchmark.
+ * @task:	the kthread.
+ * @ops:	alloc+free pairs done; read after kthread_stop().
+ * @max_ns:	the slowest single allocation; as @ops.
+ */
+struct zl_rb_worker {
+	struct task_struct *task;
+	u64 ops;
+	u64 max_ns;
+};
+
+/**
+ * struct zl_rb_result - one mode's figures.
+ * @valid:		the mode was measured.
+ * @per_sec:		allocations per second during the storm.
+ * @base_per_sec:	the same with no rebuilds.
+ * @max_ns:		the slowest allocation during the storm.
+ * @base_max_ns:	the same with no rebuilds.
+ * @rebuilds:		rebuilds the storm made.
+ * @rebuild_ns_avg:	their mean duration.
+ */
+struct zl_rb_result {
+	bool valid;
+	u64 per_sec;
+	u64 base_per_sec;
+	u64 max_ns;
+	u64 base_max_ns;
+	u64 rebuilds;
+	u64 rebuild_ns_avg;
+};
+
+/* Under zl_bench_lock. */
+static struct zl_rb_result zl_rb_last[ZL_NR_REBUILD_MODES];
+
+static int zl_rb_worker_fn(void *data)
+{
+	struct zl_rb_worker *w = data;
+	unsigned int i = 0;
+
+	while (!kthread_should_stop()) {
+		u64 start = ktime_get_ns(), ns;
+		struct page *page = zl_alloc_pages(0, NUMA_NO_NODE, 0);
+
+		ns = ktime_get_ns() - start;
+		if (page) {
+			zl_free_pages(page, 0);
+			w->ops++;
+			w->max_ns = max(w->max_ns, ns);
+		}
+		if (!(++i % 256))
+			cond_resched();
+	}
+	return 0;
+}
+
+/*
+ * Run workers on every online CPU but @skip for @ms; add up their pairs
+ * per second and their slowest allocation.
+ */
+static int zl_rb_phase(unsigned int skip, unsigned int ms, u64 *per_sec,
+		       u64 *max_ns)
+{
+	struct zl_rb_worker *w;
+	unsigned int n = 0, i, cpu;
+	u64 start, ops = 0;
+	int ret = 0;
+
+	w = kcalloc(nr_cpu_ids, sizeof(*w), GFP_KERNEL);
+	if (!w)
+		return -ENOMEM;
+	for_each_online_cpu(cpu) {
+		struct task_struct *t;
+
+		if (cpu == skip)
+			continue;
+		t = kthread_create(zl_rb_worker_fn, &w[n], "zl_bench/%u", cpu);
+		if (IS_ERR(t)) {
+			ret = PTR_ERR(t);
+			break;
+		}
+		kthread_bind(t, cpu);
+		w[n++].task = t;
+	}
+	start = ktime_get_ns();
+	for (i = 0; i < n && !ret; i++)
+		wake_up_process(w[i].task);
+	if (!ret)
+		msleep_interruptible(ms);
+	for (i = 0; i < n; i++) {
+		kthread_stop(w[i].task);
+		ops += w[i].ops;
+		*max_ns = max(*max_ns, w[i].max_ns);
+	}
+	*per_sec = div64_u64(ops * NSEC_PER_SEC, ktime_get_ns() - start);
+	kfree(w);
+	return ret;
+}
+
+/* One mode: the baseline phase, then the storm phase. */
+static int zl_rb_mode(enum zl_rebuild_mode mode, unsigned int cpu,
+		      unsigned int ms, struct zl_rb_result *r)
+{
+	u64 rebuilds, ns;
+	int ret;
+
+	ret = zl_rebuild_mode_set(mode);
+	if (ret)
+		return ret;
+	ret = zl_rb_phase(cpu, ms, &r->base_per_sec, &r->base_max_ns);
+	if (ret)
+		return ret;
+	ret = zl_storm_start(cpu, -1);
+	if (ret)
+		return ret;
+	ret = zl_rb_phase(cpu, ms, &r->per_sec, &r->max_ns);
+	zl_storm_counts(&rebuilds, &ns);
+	zl_storm_stop();
+	r->rebuilds = rebuilds;
+	r->rebuild_ns_avg = rebuilds ? div64_u64(ns, rebuilds) : 0;
+	r->valid = !ret;
+	return ret;
+}
+
+/**
+ * zl_bench_rebuild_run() - measure every rebuild mode.
+ * @ms:		length of each phase, 1 .. ZL_BENCH_REBUILD_MAX_MS.
+ *
+ * The storm runs on the first online CPU, the allocating threads on the
+ * others; the mode in force before comes back at the end.  Modes the
+ * kernel cannot run (stop_machine on PREEMPT_RT) are left out.
+ *
+ * Return: 0, -ERANGE, -EOPNOTSUPP with one CPU online, -EBUSY if a storm
+ * runs already, or an allocation or kthread error.
+ */
+int zl_bench_rebuild_run(unsigned int ms)
+{
+	struct zl_rb_result r[ZL_NR_REBUILD_MODES] = {};
+	enum zl_rebuild_mode mode, saved = zl_rebuild_mode_get();
+	unsigned int cpu;
+	int ret = 0;
+
+	if (!ms || ms > ZL_BENCH_REBUILD_MAX_MS)
+		return -ERANGE;
+	if (num_online_cpus() < 2)
+		return -EOPNOTSUPP;
+
+	mutex_lock(&zl_bench_lock);
+	cpu = cpumask_first(cpu_online_mask);
+	for (mode = 0; mode < ZL_NR_REBUILD_MODES && !ret; mode++) {
+		ret = zl_rb_mode(mode, cpu, ms, &r[mode]);
+		if (ret == -EOPNOTSUPP)
+			ret = 0;
+	}
+	zl_rebuild_mode_set(saved);
+	if (!ret)
+		memcpy(zl_rb_last, r, sizeof(r));
+	mutex_unlock(&zl_bench_lock);
+	return ret;
+}
+
+void zl_bench_rebuild_show(struct seq_file *m)
+{
+	enum zl_rebuild_mode mode;
+
+	mutex_lock(&zl_bench_lock);
+	for (mode = 0; mode < ZL_NR_REBUILD_MODES; mode++) {
+		struct zl_rb_result *r = &zl_rb_last[mode];
+
+		if (!r->valid)
+			continue;
+		seq_printf(m, "mode %s allocs_per_sec %llu baseline_allocs_per_sec %llu max_alloc_ns %llu rebuild_ns_avg %llu baseline_max_alloc_ns %llu rebuilds %llu\n",
+			   zl_rebuild_mode_name(mode), r->per_sec,
+			   r->base_per_sec, r->max_ns, r->rebuild_ns_avg,
+			   r->base_max_ns, r->rebuilds);
+	}
 	mutex_unlock(&zl_bench_lock);
 }

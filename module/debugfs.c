@@ -167,6 +167,12 @@ static int zl_parse_uint_arg(const char *tok, const char *key,
 	return kstrtouint(tok + len + 1, 10, val) ? -EINVAL : 1;
 }
 
+/* A node id given by the user: -ENOENT unless it is an online node. */
+static int zl_check_node(unsigned int nid)
+{
+	return nid < nr_node_ids && node_online(nid) ? 0 : -ENOENT;
+}
+
 /* Split off the next blank-separated word; NULL at the end. */
 static char *zl_next_word(char **cursor)
 {
@@ -207,7 +213,7 @@ static int zl_parse_alloc_opt(char *tok, struct zl_alloc_args *a)
 	ret = zl_parse_uint_arg(tok, "node", &nid);
 	if (ret <= 0)
 		return ret ? ret : -EINVAL;
-	if (nid >= nr_node_ids || !node_online(nid))
+	if (zl_check_node(nid))
 		return -ENOENT;
 	a->nid = nid;
 	return 0;
@@ -379,13 +385,45 @@ static const struct file_operations alloc_fops = {
 	.write		= alloc_write,
 };
 
-/* "start [threads=<n>] [order_max=<o>] [hold=<pages>]" or "stop". */
+/* One "key=value" of `stress start`; @cpus holds a cpus= list. */
+static int zl_parse_stress_opt(char *tok, struct zl_stress_args *a,
+			       struct cpumask *cpus)
+{
+	static const char * const keys[] = { "threads", "order_max", "hold" };
+	unsigned int *vals[] = { &a->threads, &a->order_max, &a->hold };
+	unsigned int i, nid;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(keys); i++) {
+		ret = zl_parse_uint_arg(tok, keys[i], vals[i]);
+		if (ret)
+			return ret < 0 ? ret : 0;
+	}
+	ret = zl_parse_uint_arg(tok, "node", &nid);
+	if (ret) {
+		if (ret < 0 || zl_check_node(nid))
+			return ret < 0 ? ret : -ENOENT;
+		a->nid = nid;
+		return 0;
+	}
+	if (strncmp(tok, "cpus=", 5) || cpulist_parse(tok + 5, cpus))
+		return -EINVAL;
+	a->cpus = cpus;
+	return 0;
+}
+
+/*
+ * "start [threads=<n>] [order_max=<o>] [hold=<blocks>] [node=<nid>]
+ * [cpus=<list>]" or "stop".
+ */
 static int zl_stress_cmd(char *cmd)
 {
-	unsigned int vals[3] = { 0, 3, 64 };
-	static const char * const keys[3] = { "threads", "order_max", "hold" };
+	struct zl_stress_args a = {
+		.order_max = 3, .hold = 64, .nid = NUMA_NO_NODE,
+	};
 	char *verb = zl_next_word(&cmd), *tok;
-	int i, ret;
+	cpumask_var_t cpus;
+	int ret = 0;
 
 	if (verb && !strcmp(verb, "stop") && !zl_next_word(&cmd)) {
 		zl_stress_stop();
@@ -393,13 +431,14 @@ static int zl_stress_cmd(char *cmd)
 	}
 	if (!verb || strcmp(verb, "start"))
 		return -EINVAL;
-	while ((tok = zl_next_word(&cmd))) {
-		for (i = 0, ret = 0; i < ARRAY_SIZE(keys) && !ret; i++)
-			ret = zl_parse_uint_arg(tok, keys[i], &vals[i]);
-		if (ret <= 0)
-			return ret ? ret : -EINVAL;
-	}
-	return zl_stress_start(vals[0], vals[1], vals[2]);
+	if (!zalloc_cpumask_var(&cpus, GFP_KERNEL))
+		return -ENOMEM;
+	while (!ret && (tok = zl_next_word(&cmd)))
+		ret = zl_parse_stress_opt(tok, &a, cpus);
+	if (!ret)
+		ret = zl_stress_start(&a);
+	free_cpumask_var(cpus);
+	return ret;
 }
 
 ZL_DEFINE_CMD_SHOW_FILE(stress, zl_stress_cmd, zl_stress_show);
@@ -439,7 +478,7 @@ static struct zl_zone *zl_parse_zone(char **cmd)
 	for (idx = 0; idx < MAX_NR_ZONES; idx++) {
 		struct zl_zone *zone = zl_zone_get(nid, idx);
 
-		if (zone->managed && !strcmp(zone->name, name))
+		if (READ_ONCE(zone->present) && !strcmp(zone->name, name))
 			return zone;
 	}
 	return ERR_PTR(-ENOENT);
@@ -475,6 +514,118 @@ static int zl_pcp_cmd(char *cmd)
 
 ZL_DEFINE_CMD_FILE(pcp, zl_pcp_cmd);
 
+ZL_DEFINE_SHOW_FILE(blocks, zl_blocks_show);
+
+/* Longest wait for a block's holders a user may ask for. */
+#define ZL_OFFLINE_TIMEOUT_MAX_MS	60000
+
+/* "offline <id> [timeout_ms=<n>]" or "online <id>". */
+static int zl_hotplug_cmd(char *cmd)
+{
+	char *verb = zl_next_word(&cmd), *id_s = zl_next_word(&cmd), *tok;
+	unsigned int timeout = READ_ONCE(zl_offline_timeout_ms);
+	unsigned long id;
+	int ret;
+
+	if (!verb || !id_s || kstrtoul(id_s, 10, &id))
+		return -EINVAL;
+	if (!strcmp(verb, "online"))
+		return zl_next_word(&cmd) ? -EINVAL : zl_hotplug_online(id);
+	if (strcmp(verb, "offline"))
+		return -EINVAL;
+	tok = zl_next_word(&cmd);
+	if (tok) {
+		ret = zl_parse_uint_arg(tok, "timeout_ms", &timeout);
+		if (ret <= 0 || zl_next_word(&cmd))
+			return ret < 0 ? ret : -EINVAL;
+		if (timeout > ZL_OFFLINE_TIMEOUT_MAX_MS)
+			return -ERANGE;
+	}
+	return zl_hotplug_offline(id, timeout);
+}
+
+ZL_DEFINE_CMD_FILE(hotplug, zl_hotplug_cmd);
+
+/* A mode name: "rcu", "seqlock", "stop_machine" or "inplace". */
+static int zl_rebuild_mode_cmd(char *cmd)
+{
+	int mode = zl_rebuild_mode_parse(cmd);
+
+	return mode < 0 ? mode : zl_rebuild_mode_set(mode);
+}
+
+ZL_DEFINE_CMD_SHOW_FILE(rebuild_mode, zl_rebuild_mode_cmd,
+			zl_rebuild_mode_show);
+
+/* "<nid>/<Zone>", as `zonelists` prints zones: the zone's slot. */
+static int zl_parse_zone_ref(char *ref)
+{
+	char *nid_s = strsep(&ref, "/");
+	unsigned int nid;
+	int idx;
+
+	if (!ref || kstrtouint(nid_s, 10, &nid))
+		return -EINVAL;
+	if (zl_check_node(nid))
+		return -ENOENT;
+	for (idx = 0; idx < MAX_NR_ZONES; idx++) {
+		struct zl_zone *zone = zl_zone_get(nid, idx);
+
+		if (READ_ONCE(zone->managed) && !strcmp(zone->name, ref))
+			return zl_zone_slot_of(zone);
+	}
+	return -ENOENT;
+}
+
+/* "start [cpu=<n>] [hide=<nid>/<Zone>]" or "stop". */
+static int zl_storm_cmd(char *cmd)
+{
+	char *verb = zl_next_word(&cmd), *tok;
+	unsigned int cpu = cpumask_first(cpu_online_mask);
+	int slot = -1, ret;
+
+	if (verb && !strcmp(verb, "stop") && !zl_next_word(&cmd)) {
+		zl_storm_stop();
+		return 0;
+	}
+	if (!verb || strcmp(verb, "start"))
+		return -EINVAL;
+	while ((tok = zl_next_word(&cmd))) {
+		ret = zl_parse_uint_arg(tok, "cpu", &cpu);
+		if (ret < 0)
+			return ret;
+		if (ret)
+			continue;
+		if (strncmp(tok, "hide=", 5))
+			return -EINVAL;
+		slot = zl_parse_zone_ref(tok + 5);
+		if (slot < 0)
+			return slot;
+	}
+	return zl_storm_start(cpu, slot);
+}
+
+ZL_DEFINE_CMD_SHOW_FILE(storm, zl_storm_cmd, zl_storm_show);
+
+/* "run [ms]": each phase of each mode lasts that long (default 500). */
+static int zl_bench_rebuild_cmd(char *cmd)
+{
+	char *verb = zl_next_word(&cmd), *arg;
+	unsigned int ms = 500;
+
+	if (!verb || strcmp(verb, "run"))
+		return -EINVAL;
+	arg = zl_next_word(&cmd);
+	if (arg && kstrtouint(arg, 10, &ms))
+		return -EINVAL;
+	if (zl_next_word(&cmd))
+		return -EINVAL;
+	return zl_bench_rebuild_run(ms);
+}
+
+ZL_DEFINE_CMD_SHOW_FILE(bench_rebuild, zl_bench_rebuild_cmd,
+			zl_bench_rebuild_show);
+
 void zl_debugfs_init(void)
 {
 	zl_dbgfs_root = debugfs_create_dir(KBUILD_MODNAME, NULL);
@@ -496,6 +647,14 @@ void zl_debugfs_init(void)
 	debugfs_create_file("stress", 0600, zl_dbgfs_root, NULL, &stress_fops);
 	debugfs_create_file("bench", 0600, zl_dbgfs_root, NULL, &bench_fops);
 	debugfs_create_file("pcp", 0200, zl_dbgfs_root, NULL, &pcp_fops);
+	debugfs_create_file("blocks", 0400, zl_dbgfs_root, NULL, &blocks_fops);
+	debugfs_create_file("hotplug", 0200, zl_dbgfs_root, NULL,
+			    &hotplug_fops);
+	debugfs_create_file("rebuild_mode", 0600, zl_dbgfs_root, NULL,
+			    &rebuild_mode_fops);
+	debugfs_create_file("storm", 0600, zl_dbgfs_root, NULL, &storm_fops);
+	debugfs_create_file("bench_rebuild", 0600, zl_dbgfs_root, NULL,
+			    &bench_rebuild_fops);
 }
 
 void zl_debugfs_exit(void)

@@ -34,17 +34,6 @@ module_param(min_free_kbytes, ulong, 0444);
 MODULE_PARM_DESC(min_free_kbytes,
 		 "min_free_kbytes of zonelab's pool; 0 (default) derives it from the pool's size as the kernel does");
 
-static u64 zl_current_seq(void)
-{
-	u64 seq = 0;
-
-	rcu_read_lock();
-	if (zl_generation_get())
-		seq = zl_generation_get()->seq;
-	rcu_read_unlock();
-	return seq;
-}
-
 static int __init zl_init(void)
 {
 	int ret;
@@ -58,27 +47,27 @@ static int __init zl_init(void)
 	ret = zl_pcp_init();
 	if (ret)
 		goto out_zones_exit;
-	ret = zl_zonelist_init();
+	ret = zl_rebuild_init();
 	if (ret)
 		goto out_pcp_exit;
 
-	ret = zl_memory_notifier_register();
+	ret = zl_hotplug_init();
 	if (ret)
-		goto out_zonelist_exit;
+		goto out_rebuild_exit;
 	/* Catch a hotplug event that came between the build and the notifier. */
 	ret = zl_rebuild(false);
 	if (ret < 0)
-		goto out_unregister_notifier;
+		goto out_hotplug_exit;
 
 	zl_debugfs_init();
 	pr_info("loaded: %u possible nodes, generation %llu, %lu pages reserved\n",
 		num_node_state(N_POSSIBLE), zl_current_seq(), zl_pool_pages());
 	return 0;
 
-out_unregister_notifier:
-	zl_memory_notifier_unregister();
-out_zonelist_exit:
-	zl_zonelist_exit();
+out_hotplug_exit:
+	zl_hotplug_exit();
+out_rebuild_exit:
+	zl_rebuild_exit();
 out_pcp_exit:
 	zl_pcp_exit();
 out_zones_exit:
@@ -91,10 +80,11 @@ static void __exit zl_exit(void)
 	s64 allocated, freed;
 
 	zl_debugfs_exit();
-	/* Stress is started through debugfs; its pages go before the pool. */
+	/* Started through debugfs; their pages go back before the pool. */
+	zl_storm_stop();
 	zl_stress_stop();
-	zl_memory_notifier_unregister();
-	zl_zonelist_exit();
+	zl_hotplug_exit();
+	zl_rebuild_exit();
 	zl_pcp_exit();
 	zl_zones_exit();
 

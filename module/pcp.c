@@ -30,8 +30,8 @@
 static enum cpuhp_state zl_pcp_hp_state;
 
 /*
- * Serialises zl_pcp_drain_all() callers, which share the per-CPU work
- * items below (the kernel's pcpu_drain_mutex).
+ * Serialises drain-all callers, which share the per-CPU work items below
+ * (the kernel's pcpu_drain_mutex).  Taken inside cpu_hotplug_lock.
  */
 static DEFINE_MUTEX(zl_pcp_drain_lock);
 /* One drain work per CPU; (re)initialised and queued under the mutex. */
@@ -65,7 +65,7 @@ static void zl_pcp_refill(struct zl_zone *zone, struct zl_pcp *pcp)
 
 	spin_lock(&zone->lock);
 	zl_count(ZL_STAT_ZONE_LOCK);
-	for (i = 0; i < zone->pcp_batch; i++) {
+	for (i = 0; i < READ_ONCE(zone->pcp_batch); i++) {
 		struct page *page = __zl_buddy_alloc(zone, 0);
 
 		if (!page)
@@ -74,6 +74,19 @@ static void zl_pcp_refill(struct zl_zone *zone, struct zl_pcp *pcp)
 		WRITE_ONCE(pcp->count, pcp->count + 1);
 	}
 	spin_unlock(&zone->lock);
+}
+
+/*
+ * The 2020 offline fix, checked: a page of an offline block must never be
+ * found in a pcplist, because pcplists are disabled and drained before a
+ * block is isolated.  The lookup runs only while some block is offline.
+ */
+static void zl_pcp_check_offline(struct page *page)
+{
+	if (likely(!atomic_read(&zl_nr_blocks_offline)))
+		return;
+	if (READ_ONCE(zl_page_block(page)->state) != ZL_BLOCK_ONLINE)
+		zl_count(ZL_STAT_OFFLINE_PCP_PAGE);
 }
 
 /**
@@ -102,6 +115,7 @@ struct page *zl_pcp_alloc(struct zl_zone *zone)
 	if (page) {
 		list_del(&page->lru);
 		WRITE_ONCE(pcp->count, pcp->count - 1);
+		zl_pcp_check_offline(page);
 	}
 out_unlock:
 	local_unlock(&zone->pcp->lock);
@@ -131,12 +145,12 @@ void zl_pcp_free(struct zl_zone *zone, struct page *page)
 	pcp = this_cpu_ptr(zone->pcp);
 	list_add(&page->lru, &pcp->list);
 	WRITE_ONCE(pcp->count, pcp->count + 1);
-	if (pcp->count >= zone->pcp_high)
-		zl_pcp_drain_pages(zone, pcp, zone->pcp_batch);
+	if (pcp->count >= READ_ONCE(zone->pcp_high))
+		zl_pcp_drain_pages(zone, pcp, READ_ONCE(zone->pcp_batch));
 	local_unlock(&zone->pcp->lock);
 }
 
-/* Zone slot @i if it has pcplists, i.e. if it is a populated zone. */
+/* Zone slot @i if it has pcplists (between init and exit, all have). */
 static struct zl_zone *zl_pcp_zone(int i)
 {
 	struct zl_zone *zone = zl_zone_slot(i);
@@ -173,20 +187,19 @@ static void zl_pcp_drain_work(struct work_struct *work)
 }
 
 /**
- * zl_pcp_drain_all() - drain the lists of every online CPU and wait.
+ * zl_pcp_drain_all_cpuslocked() - drain the lists of every online CPU and
+ * wait, with cpu_hotplug_lock held (memory hotplug's notifiers hold it).
  *
  * Each CPU drains its own lists in a work item, under its local lock.
- * CPU hotplug is held off meanwhile; offline CPUs were drained when they
- * died.
+ * Offline CPUs were drained when they died.
  *
  * Context: process context, may sleep.
  */
-void zl_pcp_drain_all(void)
+void zl_pcp_drain_all_cpuslocked(void)
 {
 	int cpu;
 
 	mutex_lock(&zl_pcp_drain_lock);
-	cpus_read_lock();
 	for_each_online_cpu(cpu) {
 		struct work_struct *work = per_cpu_ptr(&zl_pcp_drain_works, cpu);
 
@@ -195,20 +208,36 @@ void zl_pcp_drain_all(void)
 	}
 	for_each_online_cpu(cpu)
 		flush_work(per_cpu_ptr(&zl_pcp_drain_works, cpu));
-	cpus_read_unlock();
 	mutex_unlock(&zl_pcp_drain_lock);
 }
 
+/* zl_pcp_drain_all_cpuslocked(), holding CPU hotplug off itself. */
+void zl_pcp_drain_all(void)
+{
+	cpus_read_lock();
+	zl_pcp_drain_all_cpuslocked();
+	cpus_read_unlock();
+}
+
 /**
- * zl_pcp_disable() - send frees of @zone straight to its buddy lists.
+ * zl_pcp_disable_cpuslocked() - send frees of @zone straight to its buddy
+ * lists (zone_pcp_disable()).
  * @zone:	the zone.
  *
  * Nests; on return no CPU holds a page of @zone in its list.
+ * Context: cpu_hotplug_lock held.
  */
-void zl_pcp_disable(struct zl_zone *zone)
+void zl_pcp_disable_cpuslocked(struct zl_zone *zone)
 {
 	atomic_inc(&zone->pcp_disabled);
-	zl_pcp_drain_all();
+	zl_pcp_drain_all_cpuslocked();
+}
+
+void zl_pcp_disable(struct zl_zone *zone)
+{
+	cpus_read_lock();
+	zl_pcp_disable_cpuslocked(zone);
+	cpus_read_unlock();
 }
 
 /* Undo one zl_pcp_disable(); -EINVAL if the zone's pcplists are on. */
@@ -266,8 +295,7 @@ static int zl_pcp_alloc_lists(void)
 	for (i = 0; i < ZL_NR_ZONE_SLOTS; i++) {
 		struct zl_zone *zone = zl_zone_slot(i);
 
-		if (!zone->managed)
-			continue;
+		/* Every zone: hotplug may give an empty one pages later. */
 		zone->pcp = alloc_percpu(struct zl_pcp);
 		if (!zone->pcp)
 			return -ENOMEM;

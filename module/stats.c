@@ -28,6 +28,15 @@ static const char * const zl_stat_names[ZL_NR_STATS] = {
 	[ZL_STAT_ZONE_LOCK]		= "zone_lock",
 	[ZL_STAT_PAGES_RESERVED]	= "pages_reserved",
 	[ZL_STAT_PAGES_RETURNED]	= "pages_returned",
+	[ZL_STAT_ZONELIST_RETRY]	= "zonelist_retry",
+	[ZL_STAT_DOUBLE_VISIT]		= "zonelist_double_visit",
+	[ZL_STAT_MISSED_ZONE]		= "zonelist_missed_zone",
+	[ZL_STAT_PREMATURE_OOM]		= "premature_oom",
+	[ZL_STAT_BLOCKS_OFFLINED]	= "blocks_offlined",
+	[ZL_STAT_BLOCKS_ONLINED]	= "blocks_onlined",
+	[ZL_STAT_OFFLINE_BUSY]		= "offline_busy",
+	[ZL_STAT_OFFLINE_PCP_PAGE]	= "offline_pcp_pages",
+	[ZL_STAT_HOTPLUG_VETO]		= "hotplug_vetoes",
 };
 
 void zl_count_add(enum zl_stat_item item, u64 n)
@@ -60,6 +69,8 @@ void zl_stats_show(struct seq_file *m)
 {
 	int i;
 
+	/* A rebuild a hotplug event asked for counts once it is done. */
+	zl_rebuild_flush();
 	for (i = 0; i < ZL_NR_STATS; i++)
 		seq_printf(m, "%s %llu\n", zl_stat_names[i],
 			   zl_stat_read(i));

@@ -3,12 +3,16 @@
  * zonelab stress: in-kernel workers, one per CPU they are bound to, that
  * allocate random orders, hold a window of pages and free the oldest, so
  * that pcplists, buddy merging and zonelist walks run on every CPU while
- * tests and benchmarks look at them.
+ * tests and benchmarks look at them; and the rebuild storm, a thread that
+ * rebuilds the zonelists in a loop while the workers walk them.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cpu.h>
 #include <linux/cpumask.h>
+#include <linux/ktime.h>
 #include <linux/kthread.h>
+#include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/random.h>
@@ -43,6 +47,7 @@ static struct zl_stress_worker *zl_workers;
 static unsigned int zl_nr_workers;
 static unsigned int zl_stress_order_max;
 static unsigned int zl_stress_hold;
+static int zl_stress_nid = NUMA_NO_NODE;
 /* Totals of workers already stopped; under zl_stress_lock. */
 static u64 zl_stress_done_ops, zl_stress_done_fails;
 
@@ -65,7 +70,7 @@ static void zl_stress_loop(struct zl_stress_worker *w, struct zl_ring *r)
 {
 	while (!kthread_should_stop()) {
 		unsigned int order = get_random_u32() % (zl_stress_order_max + 1);
-		struct page *page = zl_alloc_pages(order, NUMA_NO_NODE, 0);
+		struct page *page = zl_alloc_pages(order, zl_stress_nid, 0);
 
 		if (page) {
 			r->page[r->head] = page;
@@ -118,10 +123,14 @@ static void __zl_stress_stop(void)
 	zl_nr_workers = 0;
 }
 
-/* Create (not yet wake) one worker per thread, bound round-robin to CPUs. */
-static int zl_stress_create(unsigned int threads)
+/*
+ * Create (not yet wake) @threads workers, bound round-robin to the online
+ * CPUs of @cpus.  A worker whose CPU goes offline is moved by the
+ * scheduler; that is part of the CPU hotplug tests.
+ */
+static int zl_stress_create(unsigned int threads, const struct cpumask *cpus)
 {
-	unsigned int i, cpu = cpumask_first(cpu_online_mask);
+	unsigned int i, cpu = cpumask_first_and(cpus, cpu_online_mask);
 
 	for (i = 0; i < threads; i++) {
 		struct task_struct *t;
@@ -133,33 +142,36 @@ static int zl_stress_create(unsigned int threads)
 		kthread_bind(t, cpu);
 		zl_workers[i].task = t;
 		zl_nr_workers++;
-		cpu = cpumask_next(cpu, cpu_online_mask);
+		cpu = cpumask_next_and(cpu, cpus, cpu_online_mask);
 		if (cpu >= nr_cpu_ids)
-			cpu = cpumask_first(cpu_online_mask);
+			cpu = cpumask_first_and(cpus, cpu_online_mask);
 	}
 	return 0;
 }
 
 /**
  * zl_stress_start() - start stress workers.
- * @threads:	workers; 0 means one per online CPU.
- * @order_max:	highest order allocated.
- * @hold:	blocks each worker holds before it frees the oldest.
+ * @args:	what to start; see struct zl_stress_args.
  *
- * Return: 0, -EBUSY if stress runs already, -ERANGE for bad limits, or
- * -ENOMEM / a kthread error with nothing started.
+ * Return: 0, -EBUSY if stress runs already, -ERANGE for bad limits or no
+ * online CPU in @args->cpus, or -ENOMEM / a kthread error with nothing
+ * started.
  */
-int zl_stress_start(unsigned int threads, unsigned int order_max,
-		    unsigned int hold)
+int zl_stress_start(const struct zl_stress_args *args)
 {
-	unsigned int i;
+	const struct cpumask *cpus = args->cpus ?: cpu_online_mask;
+	unsigned int threads = args->threads, i;
 	int ret = 0;
 
+	cpus_read_lock();
 	if (!threads)
-		threads = num_online_cpus();
-	if (threads > ZL_STRESS_MAX_THREADS || order_max >= ZL_NR_ORDERS ||
-	    !hold || hold > ZL_STRESS_MAX_HOLD)
+		threads = cpumask_weight_and(cpus, cpu_online_mask);
+	if (!threads || threads > ZL_STRESS_MAX_THREADS ||
+	    args->order_max >= ZL_NR_ORDERS || !args->hold ||
+	    args->hold > ZL_STRESS_MAX_HOLD) {
+		cpus_read_unlock();
 		return -ERANGE;
+	}
 
 	mutex_lock(&zl_stress_lock);
 	if (zl_workers) {
@@ -171,9 +183,10 @@ int zl_stress_start(unsigned int threads, unsigned int order_max,
 		ret = -ENOMEM;
 		goto out_unlock;
 	}
-	zl_stress_order_max = order_max;
-	zl_stress_hold = hold;
-	ret = zl_stress_create(threads);
+	zl_stress_order_max = args->order_max;
+	zl_stress_hold = args->hold;
+	zl_stress_nid = args->nid;
+	ret = zl_stress_create(threads, cpus);
 	if (ret) {
 		__zl_stress_stop();
 		goto out_unlock;
@@ -182,6 +195,7 @@ int zl_stress_start(unsigned int threads, unsigned int order_max,
 		wake_up_process(zl_workers[i].task);
 out_unlock:
 	mutex_unlock(&zl_stress_lock);
+	cpus_read_unlock();
 	return ret;
 }
 
@@ -208,8 +222,121 @@ void zl_stress_show(struct seq_file *m)
 		ops += READ_ONCE(zl_workers[i].ops);
 		fails += READ_ONCE(zl_workers[i].fails);
 	}
-	seq_printf(m, "running %d\nthreads %u\norder_max %u\nhold %u\nops %llu\nfails %llu\n",
+	seq_printf(m, "running %d\nthreads %u\norder_max %u\nhold %u\nnode %d\nops %llu\nfails %llu\n",
 		   zl_workers ? 1 : 0, zl_nr_workers, zl_stress_order_max,
-		   zl_stress_hold, ops, fails);
+		   zl_stress_hold, zl_stress_nid, ops, fails);
 	mutex_unlock(&zl_stress_lock);
+}
+
+/*
+ * The rebuild storm.  Under zl_storm_lock: the thread, its CPU and the
+ * zone it hides; the counters are written by the thread only.
+ */
+static DEFINE_MUTEX(zl_storm_lock);
+static struct task_struct *zl_storm_task;
+static unsigned int zl_storm_cpu;
+static int zl_storm_slot = -1;
+static u64 zl_storm_rebuilds;
+static u64 zl_storm_ns;
+
+static int zl_storm_fn(void *data)
+{
+	bool hide = true;
+
+	while (!kthread_should_stop()) {
+		u64 start = ktime_get_ns();
+
+		if (zl_rebuild_hiding(hide ? zl_storm_slot : -1) > 0) {
+			/* Pair with READ_ONCE() in zl_storm_counts(). */
+			WRITE_ONCE(zl_storm_ns,
+				   zl_storm_ns + ktime_get_ns() - start);
+			WRITE_ONCE(zl_storm_rebuilds, zl_storm_rebuilds + 1);
+		}
+		hide = !hide;
+		cond_resched();
+	}
+	return 0;
+}
+
+/**
+ * zl_storm_start() - rebuild the zonelists in a loop on one CPU, taking a
+ * zone out of every other rebuild so that every rebuild changes them.
+ * @cpu:	the CPU, online.
+ * @slot:	the zone to hide (zl_zone_slot_of()), or -1 for the default.
+ *
+ * Return: 0, -EBUSY if a storm runs, -EINVAL for an offline CPU or a
+ * zone zonelab has no pages of, -ENOENT if no list has two zones, or a
+ * kthread error.
+ */
+int zl_storm_start(unsigned int cpu, int slot)
+{
+	struct task_struct *t;
+	int ret = 0;
+
+	if (slot < 0)
+		slot = zl_storm_default_slot();
+	if (slot < 0)
+		return slot;
+	if (slot >= ZL_NR_ZONE_SLOTS || !READ_ONCE(zl_zone_slot(slot)->managed))
+		return -EINVAL;
+
+	cpus_read_lock();
+	mutex_lock(&zl_storm_lock);
+	if (zl_storm_task) {
+		ret = -EBUSY;
+		goto out_unlock;
+	}
+	if (cpu >= nr_cpu_ids || !cpu_online(cpu)) {
+		ret = -EINVAL;
+		goto out_unlock;
+	}
+	t = kthread_create(zl_storm_fn, NULL, "zl_storm/%u", cpu);
+	if (IS_ERR(t)) {
+		ret = PTR_ERR(t);
+		goto out_unlock;
+	}
+	kthread_bind(t, cpu);
+	zl_storm_cpu = cpu;
+	zl_storm_slot = slot;
+	zl_storm_rebuilds = 0;
+	zl_storm_ns = 0;
+	zl_storm_task = t;
+	wake_up_process(t);
+out_unlock:
+	mutex_unlock(&zl_storm_lock);
+	cpus_read_unlock();
+	return ret;
+}
+
+/* Stop the storm and rebuild with every zone back. */
+void zl_storm_stop(void)
+{
+	mutex_lock(&zl_storm_lock);
+	if (zl_storm_task) {
+		kthread_stop(zl_storm_task);
+		zl_storm_task = NULL;
+		zl_rebuild_hiding(-1);
+	}
+	mutex_unlock(&zl_storm_lock);
+}
+
+/* Rebuilds the storm made and the time they took, so far. */
+void zl_storm_counts(u64 *rebuilds, u64 *ns)
+{
+	*rebuilds = READ_ONCE(zl_storm_rebuilds);
+	*ns = READ_ONCE(zl_storm_ns);
+}
+
+void zl_storm_show(struct seq_file *m)
+{
+	u64 rebuilds, ns;
+
+	mutex_lock(&zl_storm_lock);
+	zl_storm_counts(&rebuilds, &ns);
+	seq_printf(m, "running %d\ncpu %u\nhidden %d/%s\nrebuilds %llu\nrebuild_ns_avg %llu\n",
+		   zl_storm_task ? 1 : 0, zl_storm_cpu,
+		   zl_storm_slot < 0 ? -1 : zl_storm_slot / MAX_NR_ZONES,
+		   zl_storm_slot < 0 ? "-" : zl_zone_slot(zl_storm_slot)->name,
+		   rebuilds, rebuilds ? div64_u64(ns, rebuilds) : 0);
+	mutex_unlock(&zl_storm_lock);
 }

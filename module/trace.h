@@ -6,10 +6,34 @@
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM zonelab
 
+#ifndef _ZONELAB_TRACE_KINDS
+#define _ZONELAB_TRACE_KINDS
+/* The kinds of zonelab_walk_anomaly; outside the multi-read part below. */
+enum zl_anomaly {
+	ZL_ANOMALY_DOUBLE_VISIT,
+	ZL_ANOMALY_MISSED_ZONE,
+	ZL_ANOMALY_RETRY,
+	ZL_ANOMALY_PREMATURE_OOM,
+};
+#endif
+
 #if !defined(_ZONELAB_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
 #define _ZONELAB_TRACE_H
 
 #include <linux/tracepoint.h>
+
+/* So that perf and trace-cmd can print the symbols below. */
+TRACE_DEFINE_ENUM(ZL_REBUILD_RCU);
+TRACE_DEFINE_ENUM(ZL_REBUILD_SEQLOCK);
+TRACE_DEFINE_ENUM(ZL_REBUILD_STOP_MACHINE);
+TRACE_DEFINE_ENUM(ZL_REBUILD_INPLACE);
+TRACE_DEFINE_ENUM(ZL_ANOMALY_DOUBLE_VISIT);
+TRACE_DEFINE_ENUM(ZL_ANOMALY_MISSED_ZONE);
+TRACE_DEFINE_ENUM(ZL_ANOMALY_RETRY);
+TRACE_DEFINE_ENUM(ZL_ANOMALY_PREMATURE_OOM);
+TRACE_DEFINE_ENUM(ZL_BLOCK_ONLINE);
+TRACE_DEFINE_ENUM(ZL_BLOCK_GOING_OFFLINE);
+TRACE_DEFINE_ENUM(ZL_BLOCK_OFFLINE);
 
 TRACE_EVENT(zonelab_alloc,
 	    TP_PROTO(int nid, int zone_idx, unsigned int order, bool pcp),
@@ -39,17 +63,60 @@ TRACE_EVENT(zonelab_alloc_fail,
 		      __entry->order, __entry->flags));
 
 TRACE_EVENT(zonelab_rebuild,
-	    TP_PROTO(u64 generation, u64 duration_ns, bool forced),
-	    TP_ARGS(generation, duration_ns, forced),
+	    TP_PROTO(u64 generation, u64 duration_ns, int mode),
+	    TP_ARGS(generation, duration_ns, mode),
 	    TP_STRUCT__entry(__field(u64, generation)
 			     __field(u64, duration_ns)
-			     __field(bool, forced)),
+			     __field(int, mode)),
 	    TP_fast_assign(__entry->generation = generation;
 			   __entry->duration_ns = duration_ns;
-			   __entry->forced = forced;),
-	    TP_printk("generation=%llu duration_ns=%llu forced=%d",
+			   __entry->mode = mode;),
+	    TP_printk("generation=%llu duration_ns=%llu mode=%s",
 		      __entry->generation, __entry->duration_ns,
-		      __entry->forced));
+		      __print_symbolic(__entry->mode,
+				       { ZL_REBUILD_RCU, "rcu" },
+				       { ZL_REBUILD_SEQLOCK, "seqlock" },
+				       { ZL_REBUILD_STOP_MACHINE, "stop_machine" },
+				       { ZL_REBUILD_INPLACE, "inplace" })));
+
+/* What a zonelist walk's detectors found (rebuild.c). */
+TRACE_EVENT(zonelab_walk_anomaly,
+	    TP_PROTO(int nid, int slot, int kind),
+	    TP_ARGS(nid, slot, kind),
+	    TP_STRUCT__entry(__field(int, nid)
+			     __field(int, slot)
+			     __field(int, kind)),
+	    TP_fast_assign(__entry->nid = nid;
+			   __entry->slot = slot;
+			   __entry->kind = kind;),
+	    TP_printk("%s list_node=%d zone_node=%d zone_idx=%d",
+		      __print_symbolic(__entry->kind,
+				       { ZL_ANOMALY_DOUBLE_VISIT, "double_visit" },
+				       { ZL_ANOMALY_MISSED_ZONE, "missed_zone" },
+				       { ZL_ANOMALY_RETRY, "retry" },
+				       { ZL_ANOMALY_PREMATURE_OOM, "premature_oom" }),
+		      __entry->nid,
+		      __entry->slot < 0 ? -1 : __entry->slot / MAX_NR_ZONES,
+		      __entry->slot < 0 ? -1 : __entry->slot % MAX_NR_ZONES));
+
+/* A zonelab memory block changed state (hotplug.c). */
+TRACE_EVENT(zonelab_block,
+	    TP_PROTO(unsigned long id, int nid, int zone_idx, int state),
+	    TP_ARGS(id, nid, zone_idx, state),
+	    TP_STRUCT__entry(__field(unsigned long, id)
+			     __field(int, nid)
+			     __field(int, zone_idx)
+			     __field(int, state)),
+	    TP_fast_assign(__entry->id = id;
+			   __entry->nid = nid;
+			   __entry->zone_idx = zone_idx;
+			   __entry->state = state;),
+	    TP_printk("block=%lu node=%d zone_idx=%d state=%s", __entry->id,
+		      __entry->nid, __entry->zone_idx,
+		      __print_symbolic(__entry->state,
+				       { ZL_BLOCK_ONLINE, "online" },
+				       { ZL_BLOCK_GOING_OFFLINE, "going-offline" },
+				       { ZL_BLOCK_OFFLINE, "offline" })));
 
 #endif /* _ZONELAB_TRACE_H */
 

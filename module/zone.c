@@ -11,6 +11,12 @@
  * buddy state lives in the pages themselves, as the kernel keeps it: a free
  * block's head page has page->private == ZL_PAGE_FREE | order and is linked
  * through page->lru.  zonelab owns these pages, so both fields are its own.
+ *
+ * Blocks are also the unit of zonelab's memory hotplug (hotplug.c).  A block
+ * going offline is isolated: its free chunks leave the buddy lists and
+ * pages freed into it later stay out of them too (ZL_PAGE_ISOLATED), as
+ * the kernel's MIGRATE_ISOLATE free list keeps them, until every page of
+ * the block is free and it can go offline whole.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -21,11 +27,15 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/vmstat.h>
+#include <linux/xarray.h>
 
 #include "zonelab.h"
 
-/* page->private of the head page of a free block: this flag | order. */
-#define ZL_PAGE_FREE	0x5a10000UL
+/* page->private of the head page of a free chunk: this flag | order. */
+#define ZL_PAGE_FREE		0x5a10000UL
+/* The same for a free chunk held out of the buddy lists by isolation. */
+#define ZL_PAGE_ISOLATED	0x5a20000UL
+#define ZL_PAGE_ORDER_MASK	0xffUL
 
 /* Order of a reserved block; a module parameter, fixed after init. */
 unsigned int zl_block_order = ZL_NR_ORDERS - 1;
@@ -36,6 +46,23 @@ unsigned int zl_block_order = ZL_NR_ORDERS - 1;
  * array and every zone's identity, pool and watermarks are read-only.
  */
 static struct zl_zone *zl_zones;
+
+/*
+ * Every block by id (pfn >> zl_block_order).  Blocks are added at init and
+ * by hotplug and removed at exit and by hotplug, under zl_hotplug_lock
+ * then; xa_load() finds a page's block without a lock (the block of a page
+ * in use cannot go away).
+ */
+static DEFINE_XARRAY(zl_blocks);
+
+/* Woken when a free completes the isolation of a block. */
+DECLARE_WAIT_QUEUE_HEAD(zl_block_wq);
+
+/* Blocks offline now; lets the pcp fast path skip its offline check. */
+atomic_t zl_nr_blocks_offline = ATOMIC_INIT(0);
+
+/* zl_zones_init()'s min_free_kbytes, for recomputing after hotplug. */
+static unsigned long zl_min_free_kbytes;
 
 /* The kernel's sysctl_lowmem_reserve_ratio defaults (mm/page_alloc.c). */
 static const int zl_lowmem_reserve_ratio[MAX_NR_ZONES] = {
@@ -58,6 +85,29 @@ struct zl_zone *zl_zone_get(int nid, int zone_idx)
 	return zl_zone_slot(nid * MAX_NR_ZONES + zone_idx);
 }
 
+/* The slot of a zone: its index in zl_zones, as zl_zone_slot() takes. */
+int zl_zone_slot_of(const struct zl_zone *zone)
+{
+	return zone->nid * MAX_NR_ZONES + zone->zone_idx;
+}
+
+struct zl_block *zl_block_get(unsigned long id)
+{
+	return xa_load(&zl_blocks, id);
+}
+
+/* The first block whose id is @*id or above, which it then names. */
+struct zl_block *zl_block_find(unsigned long *id)
+{
+	return xa_find(&zl_blocks, id, ULONG_MAX, XA_PRESENT);
+}
+
+/* The block of a page zonelab reserved. */
+struct zl_block *zl_page_block(struct page *page)
+{
+	return zl_block_get(page_to_pfn(page) >> zl_block_order);
+}
+
 /* Pages in zonelab's whole pool. */
 unsigned long zl_pool_pages(void)
 {
@@ -65,7 +115,7 @@ unsigned long zl_pool_pages(void)
 	int i;
 
 	for (i = 0; i < ZL_NR_ZONE_SLOTS; i++)
-		pages += zl_zone_slot(i)->managed;
+		pages += READ_ONCE(zl_zone_slot(i)->managed);
 	return pages;
 }
 
@@ -75,15 +125,51 @@ struct zl_zone *zl_page_zone(struct page *page)
 	return zl_zone_get(page_to_nid(page), page_zonenum(page));
 }
 
-/* Pages in a zonelab zone's pool; 0 before init, for topology snapshots. */
+/*
+ * Pages of a zonelab zone's online blocks; 0 before init.  Topology
+ * snapshots take it: a zone with none is not in zonelab's zonelists.
+ */
 unsigned long zl_zone_pages(int nid, int zone_idx)
 {
-	return zl_zones ? zl_zone_get(nid, zone_idx)->managed : 0;
+	/* Pairs with WRITE_ONCE() where blocks go online or offline. */
+	return zl_zones ? READ_ONCE(zl_zone_get(nid, zone_idx)->managed) : 0;
 }
 
 static bool zl_page_is_free(struct page *page, unsigned int order)
 {
 	return page_private(page) == (ZL_PAGE_FREE | order);
+}
+
+/* The order of a free chunk's head marked @flag, or -1 if it is not one. */
+static int zl_page_order_if(struct page *page, unsigned long flag)
+{
+	unsigned long priv = page_private(page);
+
+	return (priv & ~ZL_PAGE_ORDER_MASK) == flag ?
+	       (int)(priv & ZL_PAGE_ORDER_MASK) : -1;
+}
+
+/*
+ * A free into a block that is going offline stays out of the buddy lists.
+ * Return: true if @page was kept aside so.
+ */
+static bool zl_free_isolated(struct zl_zone *zone, struct page *page,
+			     unsigned int order)
+{
+	struct zl_block *block;
+
+	lockdep_assert_held(&zone->lock);
+
+	if (likely(!zone->nr_isolating))
+		return false;
+	block = zl_page_block(page);
+	if (block->state == ZL_BLOCK_ONLINE)
+		return false;
+	set_page_private(page, ZL_PAGE_ISOLATED | order);
+	block->isolated += 1UL << order;
+	if (block->isolated == 1UL << zl_block_order)
+		wake_up_all(&zl_block_wq);
+	return true;
 }
 
 static void zl_add_free(struct zl_zone *zone, struct page *page,
@@ -120,6 +206,8 @@ void __zl_buddy_free(struct zl_zone *zone, struct page *page,
 
 	lockdep_assert_held(&zone->lock);
 
+	if (zl_free_isolated(zone, page, order))
+		return;
 	atomic_long_add(1L << order, &zone->free_pages);
 	while (order < zl_block_order) {
 		unsigned long buddy_pfn = pfn ^ (1UL << order);
@@ -208,7 +296,8 @@ bool zl_zone_watermark_ok(struct zl_zone *zone, unsigned int order,
 	long free = atomic_long_read(&zone->free_pages) - ((1L << order) - 1);
 	unsigned int o;
 
-	if (free <= (long)mark + zone->lowmem_reserve[highest_zoneidx])
+	/* Pairs with WRITE_ONCE() in zl_node_set_lowmem_reserve(). */
+	if (free <= (long)mark + READ_ONCE(zone->lowmem_reserve[highest_zoneidx]))
 		return false;
 	if (!order)
 		return true;
@@ -218,25 +307,201 @@ bool zl_zone_watermark_ok(struct zl_zone *zone, unsigned int order,
 	return false;
 }
 
-/* Add a reserved block to its zone's pool, free in the buddy lists. */
-static void zl_zone_add_block(struct zl_zone *zone, struct zl_block *block)
+static void zl_block_clear_private(struct zl_block *block)
 {
-	unsigned long nr = 1UL << zl_block_order, pfn, i;
+	unsigned long i;
 
-	for (i = 0; i < nr; i++)
+	for (i = 0; i < 1UL << zl_block_order; i++)
 		set_page_private(block->page + i, 0);
+}
 
-	pfn = page_to_pfn(block->page);
-	if (!zone->managed || pfn < zone->start_pfn)
-		zone->start_pfn = pfn;
-	zone->end_pfn = max(zone->end_pfn, pfn + nr);
+/**
+ * zl_block_add() - add 2^zl_block_order reserved pages to their zone's
+ * pool as a new online block, free in the buddy lists.
+ * @page:	the first page, naturally aligned.
+ * @contig:	it came from alloc_contig_range(), not alloc_pages_node().
+ *
+ * Context: init, or zl_hotplug_lock held.
+ * Return: 0 or -ENOMEM; on error the pages are still the caller's.
+ */
+int zl_block_add(struct page *page, bool contig)
+{
+	unsigned long nr = 1UL << zl_block_order, pfn = page_to_pfn(page);
+	struct zl_zone *zone = zl_page_zone(page);
+	struct zl_block *block;
+
+	block = kzalloc(sizeof(*block), GFP_KERNEL);
+	if (!block)
+		return -ENOMEM;
+	block->zone = zone;
+	block->page = page;
+	block->id = pfn >> zl_block_order;
+	block->contig = contig;
+	if (xa_err(xa_store(&zl_blocks, block->id, block, GFP_KERNEL))) {
+		kfree(block);
+		return -ENOMEM;
+	}
+	zl_block_clear_private(block);
 
 	spin_lock(&zone->lock);
+	if (!zone->present || pfn < zone->start_pfn)
+		zone->start_pfn = pfn;
+	zone->end_pfn = max(zone->end_pfn, pfn + nr);
 	list_add_tail(&block->node, &zone->blocks);
-	zone->managed += nr;
-	__zl_buddy_free(zone, block->page, zl_block_order);
+	WRITE_ONCE(zone->present, zone->present + nr);
+	WRITE_ONCE(zone->managed, zone->managed + nr);
+	__zl_buddy_free(zone, page, zl_block_order);
 	spin_unlock(&zone->lock);
 	zl_count_add(ZL_STAT_PAGES_RESERVED, nr);
+	return 0;
+}
+
+/* Forget a block that is off its zone's list; its pages go back. */
+static void zl_block_destroy(struct zl_block *block)
+{
+	unsigned long nr = 1UL << zl_block_order;
+
+	xa_erase(&zl_blocks, block->id);
+	zl_block_clear_private(block);
+	if (block->contig)
+		free_contig_range(page_to_pfn(block->page), nr);
+	else
+		__free_pages(block->page, zl_block_order);
+	kfree_rcu(block, rcu);
+	zl_count_add(ZL_STAT_PAGES_RETURNED, nr);
+}
+
+/**
+ * zl_block_release() - hand an offline block's pages back to the kernel.
+ * @block:	the block, offline: every page free and out of the lists.
+ *
+ * Context: zl_hotplug_lock held.
+ */
+void zl_block_release(struct zl_block *block)
+{
+	struct zl_zone *zone = block->zone;
+
+	spin_lock(&zone->lock);
+	list_del(&block->node);
+	WRITE_ONCE(zone->present, zone->present - (1UL << zl_block_order));
+	spin_unlock(&zone->lock);
+	atomic_dec(&zl_nr_blocks_offline);
+	zl_block_destroy(block);
+}
+
+/**
+ * zl_block_isolate() - start taking a block offline: its free chunks
+ * leave the buddy lists, and so will every page freed into it.
+ * @block:	an online block whose zone's pcplists are disabled and
+ *		drained, so no free page of it hides in a pcplist.
+ *
+ * Context: zl_hotplug_lock held.
+ */
+void zl_block_isolate(struct zl_block *block)
+{
+	struct zl_zone *zone = block->zone;
+	unsigned long i = 0;
+	int order;
+
+	spin_lock(&zone->lock);
+	WRITE_ONCE(block->state, ZL_BLOCK_GOING_OFFLINE);
+	zone->nr_isolating++;
+	while (i < 1UL << zl_block_order) {
+		struct page *page = block->page + i;
+
+		order = zl_page_order_if(page, ZL_PAGE_FREE);
+		if (order < 0) {
+			i++;
+			continue;
+		}
+		zl_del_free(zone, page, order);
+		atomic_long_sub(1L << order, &zone->free_pages);
+		set_page_private(page, ZL_PAGE_ISOLATED | order);
+		block->isolated += 1UL << order;
+		i += 1UL << order;
+	}
+	spin_unlock(&zone->lock);
+}
+
+/* Every page of an isolated block is free: it may go offline. */
+bool zl_block_isolated_all(struct zl_block *block)
+{
+	bool all;
+
+	spin_lock(&block->zone->lock);
+	all = block->isolated == 1UL << zl_block_order;
+	spin_unlock(&block->zone->lock);
+	return all;
+}
+
+/**
+ * zl_block_unisolate() - give up taking a block offline: its isolated
+ * free chunks go back to the buddy lists, and later frees with them.
+ * @block:	a block going offline.
+ *
+ * Context: zl_hotplug_lock held.
+ */
+void zl_block_unisolate(struct zl_block *block)
+{
+	struct zl_zone *zone = block->zone;
+	unsigned long i = 0;
+	int order;
+
+	spin_lock(&zone->lock);
+	WRITE_ONCE(block->state, ZL_BLOCK_ONLINE);
+	zone->nr_isolating--;
+	block->isolated = 0;
+	while (i < 1UL << zl_block_order) {
+		struct page *page = block->page + i;
+
+		order = zl_page_order_if(page, ZL_PAGE_ISOLATED);
+		if (order < 0) {
+			i++;
+			continue;
+		}
+		set_page_private(page, 0);
+		__zl_buddy_free(zone, page, order);
+		i += 1UL << order;
+	}
+	spin_unlock(&zone->lock);
+}
+
+/**
+ * zl_block_set_offline() - finish taking a fully isolated block offline.
+ * @block:	a block going offline with every page isolated.
+ *
+ * Context: zl_hotplug_lock held; watermarks are recomputed by the caller.
+ */
+void zl_block_set_offline(struct zl_block *block)
+{
+	struct zl_zone *zone = block->zone;
+
+	spin_lock(&zone->lock);
+	WRITE_ONCE(block->state, ZL_BLOCK_OFFLINE);
+	zone->nr_isolating--;
+	WRITE_ONCE(zone->managed, zone->managed - (1UL << zl_block_order));
+	spin_unlock(&zone->lock);
+	zl_block_clear_private(block);
+	atomic_inc(&zl_nr_blocks_offline);
+}
+
+/**
+ * zl_block_set_online() - bring an offline block back, free.
+ * @block:	an offline block.
+ *
+ * Context: zl_hotplug_lock held; watermarks are recomputed by the caller.
+ */
+void zl_block_set_online(struct zl_block *block)
+{
+	struct zl_zone *zone = block->zone;
+
+	atomic_dec(&zl_nr_blocks_offline);
+	spin_lock(&zone->lock);
+	WRITE_ONCE(block->state, ZL_BLOCK_ONLINE);
+	block->isolated = 0;
+	WRITE_ONCE(zone->managed, zone->managed + (1UL << zl_block_order));
+	__zl_buddy_free(zone, block->page, zl_block_order);
+	spin_unlock(&zone->lock);
 }
 
 /* Reserve up to @target pages from node @nid, a block at a time. */
@@ -247,19 +512,14 @@ static int zl_reserve_node(int nid, unsigned long target)
 	unsigned long nr = 1UL << zl_block_order, got;
 
 	for (got = 0; got + nr <= target; got += nr) {
-		struct zl_block *block;
-		struct page *page;
+		struct page *page = alloc_pages_node(nid, gfp, zl_block_order);
 
-		page = alloc_pages_node(nid, gfp, zl_block_order);
 		if (!page)
 			break;
-		block = kmalloc(sizeof(*block), GFP_KERNEL);
-		if (!block) {
+		if (zl_block_add(page, false)) {
 			__free_pages(page, zl_block_order);
 			return -ENOMEM;
 		}
-		block->page = page;
-		zl_zone_add_block(zl_page_zone(page), block);
 	}
 	if (got < target)
 		pr_info("node %d: reserved %lu of %lu pages\n", nid, got, target);
@@ -293,9 +553,10 @@ static void zl_zone_set_wmarks(struct zl_zone *zone, unsigned long pages_min,
 	unsigned long min = mult_frac(pages_min, zone->managed, pool_pages);
 	unsigned long step = max(min >> 2, mult_frac(zone->managed, 10, 10000));
 
-	zone->watermark[ZL_WMARK_MIN] = min;
-	zone->watermark[ZL_WMARK_LOW] = min + step;
-	zone->watermark[ZL_WMARK_HIGH] = min + 2 * step;
+	/* Walks read them as this runs: pairs with zl_wmark(). */
+	WRITE_ONCE(zone->watermark[ZL_WMARK_MIN], min);
+	WRITE_ONCE(zone->watermark[ZL_WMARK_LOW], min + step);
+	WRITE_ONCE(zone->watermark[ZL_WMARK_HIGH], min + 2 * step);
 }
 
 /* setup_per_zone_lowmem_reserve() for one node's zones. */
@@ -311,14 +572,16 @@ static void zl_node_set_lowmem_reserve(int nid)
 
 		for (j = i + 1; j < MAX_NR_ZONES; j++) {
 			upper += zl_zone_get(nid, j)->managed;
-			zone->lowmem_reserve[j] = clear ? 0 : upper / ratio;
+			WRITE_ONCE(zone->lowmem_reserve[j],
+				   clear ? 0 : upper / ratio);
 		}
 	}
 }
 
 /*
- * zone_batchsize() and zone_highsize() of 6.1, computed once per zone and
- * cached there: the 2020 change that stopped recomputing them per CPU.
+ * zone_batchsize() and zone_highsize() of 6.1, computed per zone and cached
+ * there (the 2020 change that stopped computing them per CPU), and again
+ * when the zone's size changes, as zone_pcp_update() does.
  */
 static void zl_zone_set_pcp_limits(struct zl_zone *zone)
 {
@@ -326,35 +589,44 @@ static void zl_zone_set_pcp_limits(struct zl_zone *zone)
 
 	batch = min(zone->managed >> 10, SZ_1M / PAGE_SIZE) / 4;
 	batch = max(batch, 1);
-	batch = rounddown_pow_of_two(batch + batch / 2) - 1;
-	zone->pcp_batch = max(batch, 1);
+	batch = max(rounddown_pow_of_two(batch + batch / 2) - 1, 1);
 
 	nr_split_cpus = cpumask_weight(cpumask_of_node(zone->nid));
 	if (!nr_split_cpus)
 		nr_split_cpus = num_online_cpus();
-	zone->pcp_high = max_t(int, zone->watermark[ZL_WMARK_LOW] / nr_split_cpus,
-			       zone->pcp_batch << 2);
+	/* Pairs with READ_ONCE() in pcp.c. */
+	WRITE_ONCE(zone->pcp_batch, batch);
+	WRITE_ONCE(zone->pcp_high,
+		   max_t(int, zone->watermark[ZL_WMARK_LOW] / nr_split_cpus,
+			 batch << 2));
 }
 
-static void zl_zones_setup(unsigned long min_free_kbytes)
+/**
+ * zl_zones_recompute() - watermarks, lowmem protection and pcp limits of
+ * every zone from the pool's current size, as the kernel recomputes its
+ * own after memory goes online or offline.
+ *
+ * Context: init, or zl_hotplug_lock held.
+ */
+void zl_zones_recompute(void)
 {
-	unsigned long pool = zl_pool_pages(), pages_min;
+	unsigned long pool = zl_pool_pages(), kbytes = zl_min_free_kbytes;
+	unsigned long pages_min;
 	int nid, idx;
 
 	if (!pool)
 		return;
-	if (!min_free_kbytes)
-		min_free_kbytes = zl_default_min_free_kbytes(pool);
-	pages_min = min_free_kbytes >> (PAGE_SHIFT - 10);
+	if (!kbytes)
+		kbytes = zl_default_min_free_kbytes(pool);
+	pages_min = kbytes >> (PAGE_SHIFT - 10);
 
-	for_each_node_state(nid, N_MEMORY) {
+	for (nid = 0; nid < nr_node_ids; nid++) {
 		for (idx = 0; idx < MAX_NR_ZONES; idx++) {
 			struct zl_zone *zone = zl_zone_get(nid, idx);
 
-			if (!zone->managed)
-				continue;
 			zl_zone_set_wmarks(zone, pages_min, pool);
-			zl_zone_set_pcp_limits(zone);
+			if (zone->managed)
+				zl_zone_set_pcp_limits(zone);
 		}
 		zl_node_set_lowmem_reserve(nid);
 	}
@@ -379,33 +651,27 @@ static void zl_zone_init_one(struct zl_zone *zone, int nid, int idx)
  * by now; if one is not, someone still uses it, and leaking the zone is
  * better than handing the kernel a page in use.
  */
-static unsigned long zl_zone_release(struct zl_zone *zone)
+static void zl_zone_release(struct zl_zone *zone)
 {
-	unsigned long nr = 1UL << zl_block_order, returned = 0, i;
 	struct zl_block *block, *tmp;
 
 	if (WARN_ON_ONCE(atomic_long_read(&zone->free_pages) != zone->managed))
-		return 0;
+		return;
 
 	list_for_each_entry_safe(block, tmp, &zone->blocks, node) {
-		for (i = 0; i < nr; i++)
-			set_page_private(block->page + i, 0);
 		list_del(&block->node);
-		__free_pages(block->page, zl_block_order);
-		kfree(block);
-		returned += nr;
+		if (block->state == ZL_BLOCK_OFFLINE)
+			atomic_dec(&zl_nr_blocks_offline);
+		zl_block_destroy(block);
 	}
-	return returned;
 }
 
 static void zl_zones_release_all(void)
 {
-	unsigned long returned = 0;
 	int i;
 
 	for (i = 0; i < ZL_NR_ZONE_SLOTS; i++)
-		returned += zl_zone_release(zl_zone_slot(i));
-	zl_count_add(ZL_STAT_PAGES_RETURNED, returned);
+		zl_zone_release(zl_zone_slot(i));
 }
 
 /**
@@ -440,11 +706,13 @@ int zl_zones_init(unsigned long pages_per_node, unsigned int reserve_percent,
 		if (ret)
 			goto out_release;
 	}
-	zl_zones_setup(min_free_kbytes);
+	zl_min_free_kbytes = min_free_kbytes;
+	zl_zones_recompute();
 	return 0;
 
 out_release:
 	zl_zones_release_all();
+	xa_destroy(&zl_blocks);
 	kvfree(zl_zones);
 	zl_zones = NULL;
 	return ret;
@@ -458,6 +726,7 @@ out_release:
 void zl_zones_exit(void)
 {
 	zl_zones_release_all();
+	xa_destroy(&zl_blocks);
 	kvfree(zl_zones);
 	zl_zones = NULL;
 }
@@ -469,27 +738,31 @@ static void zl_zoneinfo_show_pcp(struct seq_file *m, struct zl_zone *zone)
 	seq_puts(m, "\n  pagesets");
 	for_each_online_cpu(cpu)
 		seq_printf(m, "\n    cpu: %i\n              count: %i\n              high:  %i\n              batch: %i",
-			   cpu, zl_pcp_count(zone, cpu), zone->pcp_high,
-			   zone->pcp_batch);
+			   cpu, zl_pcp_count(zone, cpu), READ_ONCE(zone->pcp_high),
+			   READ_ONCE(zone->pcp_batch));
 }
 
 static void zl_zoneinfo_show_zone(struct seq_file *m, struct zl_zone *zone)
 {
+	unsigned long spanned;
 	int i;
 
 	seq_printf(m, "Node %d, zone %8s", zone->nid, zone->name);
 	seq_printf(m, "\n  pages free     %lu",
 		   atomic_long_read(&zone->free_pages));
-	seq_printf(m, "\n        %-12s %lu", "min", zone->watermark[ZL_WMARK_MIN]);
-	seq_printf(m, "\n        %-12s %lu", "low", zone->watermark[ZL_WMARK_LOW]);
-	seq_printf(m, "\n        %-12s %lu", "high", zone->watermark[ZL_WMARK_HIGH]);
-	seq_printf(m, "\n        %-12s %lu", "spanned",
-		   zone->end_pfn - zone->start_pfn);
-	seq_printf(m, "\n        %-12s %lu", "present", zone->managed);
-	seq_printf(m, "\n        %-12s %lu", "managed", zone->managed);
-	seq_printf(m, "\n        protection: (%ld", zone->lowmem_reserve[0]);
+	seq_printf(m, "\n        %-12s %lu", "min", zl_wmark(zone, ZL_WMARK_MIN));
+	seq_printf(m, "\n        %-12s %lu", "low", zl_wmark(zone, ZL_WMARK_LOW));
+	seq_printf(m, "\n        %-12s %lu", "high", zl_wmark(zone, ZL_WMARK_HIGH));
+	spin_lock(&zone->lock);
+	spanned = zone->end_pfn - zone->start_pfn;
+	spin_unlock(&zone->lock);
+	seq_printf(m, "\n        %-12s %lu", "spanned", spanned);
+	seq_printf(m, "\n        %-12s %lu", "present", READ_ONCE(zone->present));
+	seq_printf(m, "\n        %-12s %lu", "managed", READ_ONCE(zone->managed));
+	seq_printf(m, "\n        protection: (%ld",
+		   READ_ONCE(zone->lowmem_reserve[0]));
 	for (i = 1; i < MAX_NR_ZONES; i++)
-		seq_printf(m, ", %ld", zone->lowmem_reserve[i]);
+		seq_printf(m, ", %ld", READ_ONCE(zone->lowmem_reserve[i]));
 	seq_putc(m, ')');
 	zl_zoneinfo_show_pcp(m, zone);
 	seq_putc(m, '\n');
@@ -499,8 +772,10 @@ static void zl_zoneinfo_show_zone(struct seq_file *m, struct zl_zone *zone)
  * zl_zoneinfo_show() - zonelab's zones in /proc/zoneinfo's layout.
  * @m:	the seq_file of the `zoneinfo` file.
  *
- * Only zones that hold zonelab pages exist for zonelab, so only they are
- * shown.  Free counts are read without the zone locks: a snapshot.
+ * Only zones that hold zonelab blocks exist for zonelab, so only they are
+ * shown, also while every block of one is offline (managed 0), as the
+ * kernel shows an unpopulated zone.  Free counts are read without the zone
+ * locks: a snapshot.
  */
 void zl_zoneinfo_show(struct seq_file *m)
 {
@@ -508,7 +783,7 @@ void zl_zoneinfo_show(struct seq_file *m)
 
 	for_each_online_node(nid)
 		for (idx = 0; idx < MAX_NR_ZONES; idx++)
-			if (zl_zone_get(nid, idx)->managed)
+			if (READ_ONCE(zl_zone_get(nid, idx)->present))
 				zl_zoneinfo_show_zone(m, zl_zone_get(nid, idx));
 }
 
@@ -525,7 +800,7 @@ void zl_buddy_show(struct seq_file *m)
 		for (idx = 0; idx < MAX_NR_ZONES; idx++) {
 			struct zl_zone *zone = zl_zone_get(nid, idx);
 
-			if (!zone->managed)
+			if (!READ_ONCE(zone->present))
 				continue;
 			seq_printf(m, "Node %d, zone %8s ", nid, zone->name);
 			spin_lock(&zone->lock);

@@ -18,8 +18,10 @@
 #include <linux/nodemask.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
+#include <linux/seqlock.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 
 struct seq_file;
 struct page;
@@ -123,15 +125,43 @@ struct zl_pcp {
 	struct list_head list;
 };
 
+/* A zonelab memory block's state, named as memory blocks are in sysfs. */
+enum zl_block_state {
+	ZL_BLOCK_ONLINE,
+	ZL_BLOCK_GOING_OFFLINE,
+	ZL_BLOCK_OFFLINE,
+};
+
 /**
- * struct zl_block - one reserved chunk of real pages.
- * @node:	entry in the zone's @blocks list; under zl_zones_lock.
+ * struct zl_block - one reserved chunk of real pages, the unit of
+ * zonelab's memory hotplug.
+ * @node:	entry in the zone's @blocks list; under the zone's lock.
+ * @zone:	the zone whose pool the block belongs to.
  * @page:	first page; the chunk is 2^zl_block_order naturally aligned
- *		pages from alloc_pages_node(), returned whole at unload.
+ *		pages, so its pfn >> zl_block_order names it.
+ * @id:		that name, the block's key in zone.c's xarray.
+ * @state:	written under the zone's lock and zl_hotplug_lock; read
+ *		locklessly by `blocks` with READ_ONCE().
+ * @isolated:	pages of the block that are free but kept out of the buddy
+ *		lists because the block is not online; under the zone's lock.
+ * @contig:	the pages came from alloc_contig_range() (taken from newly
+ *		onlined memory) and go back with free_contig_range().
+ * @by_event:	taken offline by the real memory offline in progress, to be
+ *		brought back if it fails; under zl_hotplug_lock.
+ * @rcu:	frees the block after a grace period: `blocks` reads blocks
+ *		under RCU while hotplug may give them back.
  */
 struct zl_block {
 	struct list_head node;
+	struct zl_zone *zone;
 	struct page *page;
+	unsigned long id;
+	enum zl_block_state state;
+	unsigned long isolated;
+	bool contig;
+	bool by_event;
+	/* private: */
+	struct rcu_head rcu;
 };
 
 /**
@@ -145,21 +175,32 @@ struct zl_block {
  * @free_area:		free lists per order; under @lock.
  * @free_pages:		pages on @free_area (not in pcplists); written
  *			under @lock, read locklessly by watermark checks.
- * @managed:		pages in the zone's pool; fixed after init.
+ * @present:		pages of every block the zone holds, online or not;
+ *			written under @lock, read with READ_ONCE().
+ * @managed:		pages of its online blocks, which allocations may use
+ *			(the kernel's managed pages); as @present.  A zone
+ *			with none is not populated and leaves the zonelists.
  * @start_pfn:		lowest pfn of the pool; fixed after init.
  * @end_pfn:		one past the highest pfn of the pool; as @start_pfn.
- * @watermark:		min/low/high, from zl_zones_init(); fixed after.
+ * @watermark:		min/low/high; recomputed under zl_hotplug_lock when
+ *			a zone's @managed changes, as the kernel does after
+ *			online and offline; read through zl_wmark().
  * @lowmem_reserve:	pages kept free for requests whose highest zone is
- *			the index (the kernel's protection array).
- * @pcp_high:		pcp high mark, computed once per zone (the 2020
- *			change); never changes after init.
+ *			the index (the kernel's protection array); written
+ *			as @watermark, read with READ_ONCE().
+ * @pcp_high:		pcp high mark, computed per zone rather than per CPU
+ *			(the 2020 change), again when @managed changes, as
+ *			zone_pcp_update() does; read with READ_ONCE().
  * @pcp_batch:		pages moved per refill or drain; as @pcp_high.
  * @pcp_disabled:	when non-zero, pcplists are bypassed: allocations
  *			and frees go straight to the buddy lists (hotplug).
  * @pcp:		the per-CPU lists; allocated at init for a zone with
  *			pages (NULL otherwise) and freed at exit, after every
  *			user is gone, so the fast path reads it unlocked.
- * @blocks:		the reserved chunks; changed only at init and exit.
+ * @nr_isolating:	blocks of the zone going offline; under @lock.  Only
+ *			while it is non-zero does a page freed to the zone
+ *			need its block looked up.
+ * @blocks:		the zone's blocks; under @lock.
  */
 struct zl_zone {
 	int nid;
@@ -168,6 +209,7 @@ struct zl_zone {
 	spinlock_t lock;		/* see @lock above */
 	struct zl_free_area free_area[ZL_NR_ORDERS];
 	atomic_long_t free_pages;
+	unsigned long present;
 	unsigned long managed;
 	unsigned long start_pfn;
 	unsigned long end_pfn;
@@ -177,26 +219,35 @@ struct zl_zone {
 	int pcp_batch;
 	atomic_t pcp_disabled;
 	struct zl_pcp __percpu *pcp;
+	unsigned int nr_isolating;
 	struct list_head blocks;
 };
 
+/* A watermark of a zone, which hotplug may be recomputing meanwhile. */
+static inline unsigned long zl_wmark(const struct zl_zone *zone,
+				     enum zl_wmark w)
+{
+	/* Pairs with WRITE_ONCE() in zl_zone_set_wmarks(). */
+	return READ_ONCE(zone->watermark[w]);
+}
+
 /**
  * struct zl_zoneref - one entry of a zonelab zonelist.
- * @zone:	the zonelab zone; zones live from init to exit, longer than
- *		any generation.
- * @nid:	the node the zone belongs to.
- * @zone_idx:	its enum zone_type.
+ * @zone:	the zonelab zone (zones outlive every list), or NULL after
+ *		the last entry.  Written with WRITE_ONCE() and read with
+ *		READ_ONCE(): the live lists of the in-place rebuild modes
+ *		are rewritten while walks read them.
  */
 struct zl_zoneref {
 	struct zl_zone *zone;
-	int nid;
-	int zone_idx;
 };
 
 /**
  * struct zl_zonelist - an ordered list of zones, best first.
- * @nr:		number of entries in @refs.
- * @refs:	the zones.
+ * @nr:		entries before the terminating NULL zone.
+ * @refs:	the zones, then NULL.  There is room for every zone of
+ *		every node plus a last NULL that is never written, so a
+ *		walk of a list rewritten under it still ends.
  */
 struct zl_zonelist {
 	unsigned int nr;
@@ -219,44 +270,75 @@ struct zl_node_lists {
 };
 
 /**
- * struct zl_generation - one immutable set of zonelists for every node.
+ * struct zl_generation - zonelists for every node.
  * @seq:	generation number, 1 for the first one built at load.
- * @topo:	the snapshot the lists were built from; owned and freed with
- *		the generation.
- * @node:	@topo->nr_nodes entries, one per node id; a node that is not
- *		possible has nr_order == 0.
+ * @nr_nodes:	entries in @node; node ids are below it.
+ * @topo:	the snapshot the lists were built from, owned and freed with
+ *		the generation; NULL for the in-place modes' live copy.
+ * @node:	one entry per node id; a node that is not possible has
+ *		nr_order == 0 and empty lists.
  * @rcu:	frees the generation after a grace period.
  *
- * A generation is built completely before it is published through
- * zl_zonelists (rcu_assign_pointer) and is never written after that, so
- * a reader under rcu_read_lock() sees either the old or the new lists,
- * never a mix, and never waits for a rebuild.
+ * A built generation is complete before it is published and is never
+ * written after that.  The one exception is zonelist.c's live copy,
+ * which the seqlock, stop_machine and inplace modes rewrite in place.
  */
 struct zl_generation {
 	u64 seq;
+	unsigned int nr_nodes;
 	struct zl_topology *topo;
 	struct zl_node_lists *node;
 	/* private: */
 	struct rcu_head rcu;
 };
 
-/*
- * The published generation.  Written only by zonelist.c under its rebuild
- * mutex with rcu_assign_pointer(); read under rcu_read_lock() with
- * rcu_dereference() through zl_generation_get().
- */
-extern struct zl_generation __rcu *zl_zonelists;
+/* How zonelab rebuilds its zonelists: see DESIGN.md and zonelist.c. */
+enum zl_rebuild_mode {
+	ZL_REBUILD_RCU,
+	ZL_REBUILD_SEQLOCK,
+	ZL_REBUILD_STOP_MACHINE,
+	ZL_REBUILD_INPLACE,
+	ZL_NR_REBUILD_MODES,
+};
+
+/* Zones a walk records; a longer walk is not checked (nr_visited says). */
+#define ZL_WALK_MAX	64
 
 /**
- * zl_generation_get() - the current generation, for a reader.
+ * struct zl_walk - one walk of a zonelist, with what the race detectors
+ * need: the lists before and after it and the zones it visited.
+ * @mode:	the rebuild mode when the walk began.
+ * @seq:	zl_live_seq when it began.
+ * @live:	the lists walked.
+ * @before:	the last completely built generation when the walk began.
+ * @after:	the same when it ended (zl_walk_end()).
+ * @nid:	the node whose list is walked.
+ * @thisnode:	the thisnode list rather than the fallback list.
+ * @stop:	the zone the walk allocated from, or NULL.
+ * @nr_visited:	visits so far; past ZL_WALK_MAX only counted.
+ * @visited:	zl_zone_slot_of() of the zones visited, in order.
+ * @nr_ok:	entries in @ok.
+ * @ok:		slots of the zones of @before that were above their min
+ *		watermark when the walk began (zl_walk_sample(), for the
+ *		premature OOM detector; only the last walk samples).
  *
- * Context: rcu_read_lock() held; the result stays valid until it is dropped.
+ * Lives on the allocating task's stack, inside its RCU read-side section
+ * from zl_walk_begin() to the last use of the lists.
  */
-static inline struct zl_generation *zl_generation_get(void)
-{
-	/* Pairs with rcu_assign_pointer() in zl_publish(). */
-	return rcu_dereference(zl_zonelists);
-}
+struct zl_walk {
+	enum zl_rebuild_mode mode;
+	unsigned int seq;
+	const struct zl_generation *live;
+	const struct zl_generation *before;
+	const struct zl_generation *after;
+	int nid;
+	bool thisnode;
+	const struct zl_zone *stop;
+	unsigned int nr_visited;
+	u16 visited[ZL_WALK_MAX];
+	unsigned int nr_ok;
+	u16 ok[ZL_WALK_MAX];
+};
 
 /*
  * Node masks in a snapshot never have a bit at or above nr_nodes (they are
@@ -282,6 +364,15 @@ enum zl_stat_item {
 	ZL_STAT_ZONE_LOCK,
 	ZL_STAT_PAGES_RESERVED,
 	ZL_STAT_PAGES_RETURNED,
+	ZL_STAT_ZONELIST_RETRY,
+	ZL_STAT_DOUBLE_VISIT,
+	ZL_STAT_MISSED_ZONE,
+	ZL_STAT_PREMATURE_OOM,
+	ZL_STAT_BLOCKS_OFFLINED,
+	ZL_STAT_BLOCKS_ONLINED,
+	ZL_STAT_OFFLINE_BUSY,
+	ZL_STAT_OFFLINE_PCP_PAGE,
+	ZL_STAT_HOTPLUG_VETO,
 	ZL_NR_STATS,
 };
 
@@ -310,21 +401,58 @@ bool zl_topo_zone_populated(const struct zl_topology *topo, int nid,
 void zl_topology_show(struct seq_file *m, const struct zl_topology *topo);
 
 /* zonelist.c */
-int zl_zonelist_init(void);
-void zl_zonelist_exit(void);
-int zl_rebuild(bool force);
-int zl_memory_notifier_register(void);
-void zl_memory_notifier_unregister(void);
-void zl_zonelists_show(struct seq_file *m);
-void zl_kernel_zonelists_show(struct seq_file *m);
-void zl_rebuild_stats_show(struct seq_file *m);
+struct zl_generation *zl_generation_alloc(unsigned int nr);
+struct zl_generation *zl_generation_build(struct zl_topology *topo);
+void zl_generation_free(struct zl_generation *gen);
+void zl_generation_free_rcu(struct rcu_head *head);
+void zl_generation_show(struct seq_file *m, const struct zl_generation *gen);
 void zl_generation_counts(s64 *allocated, s64 *freed);
+s64 zl_generations_live(void);
+void zl_kernel_zonelists_show(struct seq_file *m);
+
+/* rebuild.c */
+extern unsigned int zl_inplace_delay_us;
+int zl_rebuild_init(void);
+void zl_rebuild_exit(void);
+int zl_rebuild(bool force);
+void zl_rebuild_async(void);
+void zl_rebuild_flush(void);
+int zl_rebuild_hiding(int slot);
+enum zl_rebuild_mode zl_rebuild_mode_get(void);
+int zl_rebuild_mode_set(enum zl_rebuild_mode mode);
+int zl_rebuild_mode_parse(const char *name);
+const char *zl_rebuild_mode_name(enum zl_rebuild_mode mode);
+void zl_rebuild_mode_show(struct seq_file *m);
+u64 zl_current_seq(void);
+int zl_storm_default_slot(void);
+void zl_walk_begin(struct zl_walk *w, int nid, bool thisnode) __acquires(RCU);
+const struct zl_zonelist *zl_walk_list(const struct zl_walk *w);
+void zl_walk_visit(struct zl_walk *w, const struct zl_zone *zone);
+void zl_walk_sample(struct zl_walk *w, unsigned int order);
+bool zl_walk_end(struct zl_walk *w, unsigned int order, bool gave_up)
+	__releases(RCU);
+void zl_zonelists_show(struct seq_file *m);
+void zl_rebuild_stats_show(struct seq_file *m);
 
 /* zone.c */
 extern unsigned int zl_block_order;
 int zl_zones_init(unsigned long pages_per_node, unsigned int reserve_percent,
 		  unsigned long min_free_kbytes);
 void zl_zones_exit(void);
+int zl_zone_slot_of(const struct zl_zone *zone);
+struct zl_block *zl_block_get(unsigned long id);
+struct zl_block *zl_block_find(unsigned long *id);
+struct zl_block *zl_page_block(struct page *page);
+int zl_block_add(struct page *page, bool contig);
+void zl_block_release(struct zl_block *block);
+void zl_zones_recompute(void);
+void zl_block_isolate(struct zl_block *block);
+void zl_block_unisolate(struct zl_block *block);
+bool zl_block_isolated_all(struct zl_block *block);
+void zl_block_set_offline(struct zl_block *block);
+void zl_block_set_online(struct zl_block *block);
+extern struct wait_queue_head zl_block_wq;
+extern atomic_t zl_nr_blocks_offline;
 /* Zone slots: every (node, zone index) pair, populated or not. */
 #define ZL_NR_ZONE_SLOTS	(nr_node_ids * MAX_NR_ZONES)
 struct zl_zone *zl_zone_slot(int slot);
@@ -350,6 +478,8 @@ struct page *zl_pcp_alloc(struct zl_zone *zone);
 void zl_pcp_free(struct zl_zone *zone, struct page *page);
 void zl_pcp_drain_local(void);
 void zl_pcp_drain_all(void);
+void zl_pcp_drain_all_cpuslocked(void);
+void zl_pcp_disable_cpuslocked(struct zl_zone *zone);
 void zl_pcp_disable(struct zl_zone *zone);
 int zl_pcp_enable(struct zl_zone *zone);
 int zl_pcp_count(struct zl_zone *zone, int cpu);
@@ -385,15 +515,46 @@ unsigned long zl_holder_free(struct zl_holder *h, unsigned long count);
 size_t zl_holder_text_size(void);
 size_t zl_holder_format(struct zl_holder *h, char *buf, size_t size);
 
+/* hotplug.c */
+extern unsigned int zl_offline_timeout_ms;
+extern unsigned long zl_online_reserve_pages;
+int zl_hotplug_init(void);
+void zl_hotplug_exit(void);
+int zl_hotplug_offline(unsigned long id, unsigned int timeout_ms);
+int zl_hotplug_online(unsigned long id);
+void zl_blocks_show(struct seq_file *m);
+
 /* stress.c */
-int zl_stress_start(unsigned int threads, unsigned int order_max,
-		    unsigned int hold);
+/**
+ * struct zl_stress_args - what `stress start` asks for.
+ * @threads:	workers; 0 means one per CPU of @cpus.
+ * @order_max:	highest order allocated.
+ * @hold:	blocks each worker holds before it frees the oldest.
+ * @nid:	preferred node, or NUMA_NO_NODE for the worker's own.
+ * @cpus:	CPUs the workers are bound to, round-robin; NULL for every
+ *		online CPU.
+ */
+struct zl_stress_args {
+	unsigned int threads;
+	unsigned int order_max;
+	unsigned int hold;
+	int nid;
+	const struct cpumask *cpus;
+};
+
+int zl_stress_start(const struct zl_stress_args *args);
 void zl_stress_stop(void);
 void zl_stress_show(struct seq_file *m);
+int zl_storm_start(unsigned int cpu, int slot);
+void zl_storm_stop(void);
+void zl_storm_show(struct seq_file *m);
+void zl_storm_counts(u64 *rebuilds, u64 *ns);
 
 /* bench.c */
 int zl_bench_run(unsigned long iterations);
 void zl_bench_show(struct seq_file *m);
+int zl_bench_rebuild_run(unsigned int ms);
+void zl_bench_rebuild_show(struct seq_file *m);
 
 /* debugfs.c */
 void zl_debugfs_init(void);

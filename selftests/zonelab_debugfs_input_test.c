@@ -396,7 +396,7 @@ BAD_CMD(stress_unknown_verb, ZL_STRESS, "run", EINVAL);
 BAD_CMD(stress_upper_verb, ZL_STRESS, "START", EINVAL);
 BAD_CMD(stress_glued, ZL_STRESS, "startthreads=1", EINVAL);
 BAD_CMD(stress_start_word, ZL_STRESS, "start now", EINVAL);
-BAD_CMD(stress_unknown_key, ZL_STRESS, "start cpus=1", EINVAL);
+BAD_CMD(stress_unknown_key, ZL_STRESS, "start cpu=1", EINVAL);
 BAD_CMD(stress_key_no_value, ZL_STRESS, "start threads", EINVAL);
 BAD_CMD(stress_empty_value, ZL_STRESS, "start threads=", EINVAL);
 BAD_CMD(stress_threads_1x, ZL_STRESS, "start threads=1x", EINVAL);

@@ -127,7 +127,7 @@ TEST_F(trace, rebuild)
 	/* Generations are numbered from 1 and every rebuild publishes one. */
 	snprintf(want, sizeof(want), "generation=%lld ", rebuilds + 1);
 	EXPECT_TRUE(trace_has("zonelab_rebuild:", want));
-	EXPECT_TRUE(trace_has("zonelab_rebuild:", "forced=1"));
+	EXPECT_TRUE(trace_has("zonelab_rebuild:", "mode=rcu"));
 }
 
 /* Every CPU but cpu0 offline or back online. */

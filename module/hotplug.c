@@ -1,0 +1,448 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zonelab hotplug: zonelab's memory blocks going offline and online, by
+ * injection from debugfs and by following the kernel's own memory hotplug.
+ *
+ * Taking a block offline is offline_pages() in small: disable the zone's
+ * pcplists so that frees go straight to the zone (the 2020 fix: a page
+ * freed into a pcplist would escape isolation), drain every CPU, isolate
+ * the block so nothing allocates from it, then wait for its holders to
+ * free what they hold.  Past the timeout the isolation is undone and the
+ * block stays online and usable.
+ *
+ * When the kernel offlines a range that holds zonelab blocks, zonelab
+ * takes them offline in MEM_GOING_OFFLINE and gives their pages back, so
+ * that the kernel's offline can succeed, or vetoes it when they stay
+ * busy.  MEM_CANCEL_OFFLINE takes the pages back; after MEM_ONLINE zonelab
+ * may take pages from the new memory (online_reserve_pages).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpu.h>
+#include <linux/gfp.h>
+#include <linux/jiffies.h>
+#include <linux/memory.h>
+#include <linux/mm.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+#include "zonelab.h"
+#include "trace.h"
+
+/*
+ * Serialises block state changes and hotplug's adding and removing of
+ * blocks.  Taken inside cpu_hotplug_lock, which memory hotplug holds
+ * around its notifiers and which draining pcplists needs.
+ */
+static DEFINE_MUTEX(zl_hotplug_lock);
+
+/**
+ * struct zl_take - a range of real memory to take blocks from.
+ * @node:	entry in zl_take_list.
+ * @start_pfn:	first pfn.
+ * @nr_pages:	pages in the range.
+ * @budget:	pages to take at most.
+ */
+struct zl_take {
+	struct list_head node;
+	unsigned long start_pfn;
+	unsigned long nr_pages;
+	unsigned long budget;
+};
+
+/*
+ * Ranges to take pages from, outside the hotplug notifier's context: the
+ * blocks given back in a MEM_GOING_OFFLINE that was then cancelled, and
+ * newly onlined memory.  Under zl_take_lock; zl_take_work empties it.
+ */
+static DEFINE_SPINLOCK(zl_take_lock);
+static LIST_HEAD(zl_take_list);
+static void zl_take_fn(struct work_struct *work);
+static DECLARE_WORK(zl_take_work, zl_take_fn);
+
+/*
+ * Blocks given back in the MEM_GOING_OFFLINE in progress, as zl_take
+ * entries; under zl_hotplug_lock.
+ */
+static LIST_HEAD(zl_given_list);
+
+unsigned int zl_offline_timeout_ms = 2000;
+module_param_named(offline_timeout_ms, zl_offline_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(offline_timeout_ms,
+		 "How long taking a block offline waits for its holders, in ms (default 2000)");
+
+unsigned long zl_online_reserve_pages;
+module_param_named(online_reserve_pages, zl_online_reserve_pages, ulong, 0644);
+MODULE_PARM_DESC(online_reserve_pages,
+		 "Pages to reserve from memory the kernel onlines into a non-movable zone (default 0: none)");
+
+static void zl_block_trace(struct zl_block *block)
+{
+	trace_zonelab_block(block->id, block->zone->nid, block->zone->zone_idx,
+			    READ_ONCE(block->state));
+}
+
+/*
+ * Take an online block offline, or fail and leave it online.
+ * Return: 0, -EINVAL if it is not online, -EBUSY if its pages stayed
+ * held past @timeout, -EINTR if a signal came first.
+ */
+static int zl_block_offline_locked(struct zl_block *block,
+				   unsigned long timeout)
+{
+	struct zl_zone *zone = block->zone;
+	long left;
+
+	lockdep_assert_held(&zl_hotplug_lock);
+
+	if (block->state != ZL_BLOCK_ONLINE)
+		return -EINVAL;
+
+	zl_pcp_disable_cpuslocked(zone);
+	zl_block_isolate(block);
+	zl_block_trace(block);
+	left = wait_event_interruptible_timeout(zl_block_wq,
+						zl_block_isolated_all(block),
+						timeout);
+	if (left <= 0 && !zl_block_isolated_all(block)) {
+		zl_block_unisolate(block);
+		zl_pcp_enable(zone);
+		zl_count(ZL_STAT_OFFLINE_BUSY);
+		zl_block_trace(block);
+		return left < 0 ? -EINTR : -EBUSY;
+	}
+	zl_block_set_offline(block);
+	zl_pcp_enable(zone);
+	zl_zones_recompute();
+	zl_count(ZL_STAT_BLOCKS_OFFLINED);
+	zl_block_trace(block);
+	return 0;
+}
+
+static int zl_block_online_locked(struct zl_block *block)
+{
+	lockdep_assert_held(&zl_hotplug_lock);
+
+	if (block->state != ZL_BLOCK_OFFLINE)
+		return -EINVAL;
+	zl_block_set_online(block);
+	zl_zones_recompute();
+	zl_count(ZL_STAT_BLOCKS_ONLINED);
+	zl_block_trace(block);
+	return 0;
+}
+
+/**
+ * zl_hotplug_offline() - take block @id offline (the `hotplug` file).
+ * @id:		the block.
+ * @timeout_ms:	how long to wait for its holders.
+ *
+ * Return: 0, -ENOENT if there is no such block, or as
+ * zl_block_offline_locked().
+ */
+int zl_hotplug_offline(unsigned long id, unsigned int timeout_ms)
+{
+	struct zl_block *block;
+	int ret = -ENOENT;
+
+	cpus_read_lock();
+	mutex_lock(&zl_hotplug_lock);
+	block = zl_block_get(id);
+	if (block)
+		ret = zl_block_offline_locked(block,
+					      msecs_to_jiffies(timeout_ms));
+	if (!ret)
+		zl_rebuild_async();
+	mutex_unlock(&zl_hotplug_lock);
+	cpus_read_unlock();
+	return ret;
+}
+
+/**
+ * zl_hotplug_online() - bring block @id back online.
+ * @id:	the block.
+ *
+ * Return: 0, -ENOENT if there is no such block, -EINVAL if it is not
+ * offline.
+ */
+int zl_hotplug_online(unsigned long id)
+{
+	struct zl_block *block;
+	int ret = -ENOENT;
+
+	cpus_read_lock();
+	mutex_lock(&zl_hotplug_lock);
+	block = zl_block_get(id);
+	if (block)
+		ret = zl_block_online_locked(block);
+	if (!ret)
+		zl_rebuild_async();
+	mutex_unlock(&zl_hotplug_lock);
+	cpus_read_unlock();
+	return ret;
+}
+
+/* The next block with an id in [*id, last], which it then names. */
+static struct zl_block *zl_block_in(unsigned long *id, unsigned long last)
+{
+	struct zl_block *block = zl_block_find(id);
+
+	return block && *id <= last ? block : NULL;
+}
+
+/* Bring back what a vetoed MEM_GOING_OFFLINE took offline. */
+static void zl_event_rollback(unsigned long first, unsigned long last)
+{
+	struct zl_block *block;
+	unsigned long id;
+
+	for (id = first; (block = zl_block_in(&id, last)); id++) {
+		if (block->by_event)
+			zl_block_online_locked(block);
+		block->by_event = false;
+	}
+}
+
+/* Remember a given-back block, to take it again if the offline fails. */
+static void zl_note_given(struct zl_block *block)
+{
+	struct zl_take *t = kmalloc(sizeof(*t), GFP_KERNEL);
+
+	if (!t)
+		return;
+	t->start_pfn = page_to_pfn(block->page);
+	t->nr_pages = 1UL << zl_block_order;
+	t->budget = t->nr_pages;
+	list_add_tail(&t->node, &zl_given_list);
+}
+
+/*
+ * MEM_GOING_OFFLINE: take every zonelab block in the range offline and
+ * give its pages back, or bring them all back and veto.
+ */
+static int zl_memory_going_offline(const struct memory_notify *arg)
+{
+	unsigned long first = arg->start_pfn >> zl_block_order;
+	unsigned long last = (arg->start_pfn + arg->nr_pages - 1) >>
+			     zl_block_order;
+	unsigned long timeout = msecs_to_jiffies(zl_offline_timeout_ms);
+	struct zl_block *block;
+	unsigned long id;
+	int ret;
+
+	lockdep_assert_held(&zl_hotplug_lock);
+
+	for (id = first; (block = zl_block_in(&id, last)); id++) {
+		if (block->state == ZL_BLOCK_OFFLINE)
+			continue;
+		ret = zl_block_offline_locked(block, timeout);
+		if (ret) {
+			zl_event_rollback(first, id);
+			zl_count(ZL_STAT_HOTPLUG_VETO);
+			pr_info("vetoing offline of pfn %#lx-%#lx: block %lu is busy\n",
+				arg->start_pfn, arg->start_pfn + arg->nr_pages,
+				id);
+			return ret;
+		}
+		block->by_event = true;
+	}
+	for (id = first; (block = zl_block_in(&id, last)); id++) {
+		zl_note_given(block);
+		zl_block_release(block);
+	}
+	zl_zones_recompute();
+	zl_rebuild_async();
+	return 0;
+}
+
+/* Queue a range for zl_take_fn(). */
+static void zl_queue_take(unsigned long start_pfn, unsigned long nr_pages,
+			  unsigned long budget)
+{
+	struct zl_take *t;
+
+	if (!budget || !IS_ENABLED(CONFIG_CONTIG_ALLOC))
+		return;
+	t = kmalloc(sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return;
+	t->start_pfn = start_pfn;
+	t->nr_pages = nr_pages;
+	t->budget = budget;
+	spin_lock(&zl_take_lock);
+	list_add_tail(&t->node, &zl_take_list);
+	spin_unlock(&zl_take_lock);
+	schedule_work(&zl_take_work);
+}
+
+static void zl_memory_cancel_offline(void)
+{
+	struct zl_take *t, *tmp;
+
+	lockdep_assert_held(&zl_hotplug_lock);
+
+	list_for_each_entry_safe(t, tmp, &zl_given_list, node) {
+		list_del(&t->node);
+		zl_queue_take(t->start_pfn, t->nr_pages, t->budget);
+		kfree(t);
+	}
+}
+
+static void zl_forget_given(void)
+{
+	struct zl_take *t, *tmp;
+
+	list_for_each_entry_safe(t, tmp, &zl_given_list, node) {
+		list_del(&t->node);
+		kfree(t);
+	}
+}
+
+static void zl_memory_online(const struct memory_notify *arg)
+{
+	struct page *page = pfn_to_page(arg->start_pfn);
+
+	/* Movable memory is there to be offlined again: leave it alone. */
+	if (page_zonenum(page) != ZONE_MOVABLE)
+		zl_queue_take(arg->start_pfn, arg->nr_pages,
+			      READ_ONCE(zl_online_reserve_pages));
+}
+
+static int zl_memory_callback(struct notifier_block *nb, unsigned long action,
+			      void *data)
+{
+	const struct memory_notify *arg = data;
+	int ret = 0;
+
+	mutex_lock(&zl_hotplug_lock);
+	switch (action) {
+	case MEM_GOING_OFFLINE:
+		ret = zl_memory_going_offline(arg);
+		break;
+	case MEM_CANCEL_OFFLINE:
+		zl_memory_cancel_offline();
+		break;
+	case MEM_OFFLINE:
+		zl_forget_given();
+		zl_count(ZL_STAT_MEMORY_EVENTS);
+		zl_rebuild_async();
+		break;
+	case MEM_ONLINE:
+		zl_count(ZL_STAT_MEMORY_EVENTS);
+		zl_rebuild_async();
+		zl_memory_online(arg);
+		break;
+	default:
+		break;
+	}
+	mutex_unlock(&zl_hotplug_lock);
+	return notifier_from_errno(ret);
+}
+
+static struct notifier_block zl_memory_nb = {
+	.notifier_call = zl_memory_callback,
+};
+
+#ifdef CONFIG_CONTIG_ALLOC
+/* Take free, block-aligned chunks of a range as new blocks. */
+static void zl_take_range(const struct zl_take *t)
+{
+	unsigned long nr = 1UL << zl_block_order, got = 0, pfn;
+
+	lockdep_assert_held(&zl_hotplug_lock);
+
+	pfn = ALIGN(t->start_pfn, nr);
+	for (; pfn + nr <= t->start_pfn + t->nr_pages && got < t->budget;
+	     pfn += nr) {
+		if (alloc_contig_range(pfn, pfn + nr, MIGRATE_MOVABLE,
+				       GFP_KERNEL | __GFP_NOWARN))
+			continue;
+		if (zl_block_add(pfn_to_page(pfn), true)) {
+			free_contig_range(pfn, nr);
+			break;
+		}
+		got += nr;
+	}
+	if (got)
+		pr_info("reserved %lu pages from pfn %#lx-%#lx\n", got,
+			t->start_pfn, t->start_pfn + t->nr_pages);
+}
+#else
+static void zl_take_range(const struct zl_take *t)
+{
+}
+#endif
+
+static void zl_take_fn(struct work_struct *work)
+{
+	struct zl_take *t;
+
+	cpus_read_lock();
+	mutex_lock(&zl_hotplug_lock);
+	for (;;) {
+		spin_lock(&zl_take_lock);
+		t = list_first_entry_or_null(&zl_take_list, struct zl_take,
+					     node);
+		if (t)
+			list_del(&t->node);
+		spin_unlock(&zl_take_lock);
+		if (!t)
+			break;
+		zl_take_range(t);
+		kfree(t);
+	}
+	zl_zones_recompute();
+	zl_rebuild_async();
+	mutex_unlock(&zl_hotplug_lock);
+	cpus_read_unlock();
+}
+
+/**
+ * zl_blocks_show() - the `blocks` file: one line per block.
+ * @m:	the seq_file.
+ *
+ * Read under RCU, not zl_hotplug_lock, so that a block going offline
+ * shows as such while its offline waits for holders.
+ */
+void zl_blocks_show(struct seq_file *m)
+{
+	static const char * const names[] = {
+		[ZL_BLOCK_ONLINE]		= "online",
+		[ZL_BLOCK_GOING_OFFLINE]	= "going-offline",
+		[ZL_BLOCK_OFFLINE]		= "offline",
+	};
+	struct zl_block *block;
+	unsigned long id;
+
+	rcu_read_lock();
+	for (id = 0; (block = zl_block_find(&id)); id++)
+		seq_printf(m, "block %lu node %d zone %s pages %lu state %s\n",
+			   id, block->zone->nid, block->zone->name,
+			   1UL << zl_block_order, names[READ_ONCE(block->state)]);
+	rcu_read_unlock();
+}
+
+int zl_hotplug_init(void)
+{
+	return register_memory_notifier(&zl_memory_nb);
+}
+
+/*
+ * Context: debugfs is gone.  After the notifier, the take work is the
+ * last thing that could add blocks; it is flushed and its list emptied.
+ */
+void zl_hotplug_exit(void)
+{
+	struct zl_take *t, *tmp;
+
+	unregister_memory_notifier(&zl_memory_nb);
+	cancel_work_sync(&zl_take_work);
+	list_for_each_entry_safe(t, tmp, &zl_take_list, node) {
+		list_del(&t->node);
+		kfree(t);
+	}
+}

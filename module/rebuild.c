@@ -1,0 +1,724 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zonelab rebuild: how a new generation of zonelists reaches allocations
+ * that are walking the old one, in four modes, and the race detectors that
+ * check every walk.
+ *
+ * Two pointers matter.  zl_built is the last completely built generation,
+ * immutable, the reference every detector compares against.  zl_live is
+ * what walks iterate: in `rcu` mode the same generation (published with
+ * one pointer swap, the old one freed after a grace period); in the other
+ * modes a single live copy that each rebuild rewrites in place, entry by
+ * entry, as the kernel rewrites pgdat->node_zonelists:
+ *
+ *   seqlock       the rewrite runs inside zl_live_seq's write section; a
+ *                 walk that failed while the count moved is retried (the
+ *                 kernel's zonelist_update_seq, since 2023);
+ *   stop_machine  the rewrite runs inside stop_machine() and walks keep
+ *                 preemption off, so none can be in the middle of a list
+ *                 (the kernel before 2017);
+ *   inplace       nothing protects the walks (the 2017 patch alone); the
+ *                 rewrite only bumps zl_live_seq, which the detectors read.
+ *
+ * A walk records the zones it visits.  At its end it counts a zone visited
+ * twice, a zone it skipped that was in the list both before and after it,
+ * and, when the allocation gives up, a zone it skipped that was above its
+ * watermark all along: the double visits, missed zones and premature OOMs
+ * the 2017 thread feared.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/delay.h>
+#include <linux/ktime.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/seq_file.h>
+#include <linux/stop_machine.h>
+#include <linux/workqueue.h>
+
+#include "zonelab.h"
+#include "trace.h"
+
+/* Longest delay between two entry writes of an inplace rewrite. */
+#define ZL_INPLACE_DELAY_MAX	1000
+
+/*
+ * Serialises rebuilds and mode switches: zl_built, zl_live, zl_mode, the
+ * live copy's contents, zl_hidden_slot and the counters below.  Never
+ * taken by walks.  stop_machine() takes cpu_hotplug_lock inside it, so it
+ * is never taken with cpu_hotplug_lock held: memory hotplug's notifiers
+ * hold that, and they ask for a rebuild through zl_rebuild_work instead.
+ */
+static DEFINE_MUTEX(zl_rebuild_lock);
+
+static void zl_rebuild_fn(struct work_struct *work);
+static DECLARE_WORK(zl_rebuild_work, zl_rebuild_fn);
+
+/* Written under zl_rebuild_lock with rcu_assign_pointer(); read under RCU. */
+static struct zl_generation __rcu *zl_built;
+static struct zl_generation __rcu *zl_live;
+
+/*
+ * The live copy of the in-place modes; allocated at init, freed at exit.
+ * Its entries are written under zl_rebuild_lock with WRITE_ONCE() while
+ * walks read them with READ_ONCE().
+ */
+static struct zl_generation *zl_copy;
+
+/*
+ * Bumped around every rewrite of the live copy (under zl_rebuild_lock):
+ * seqlock-mode walks retry on it, the detectors of the other modes read
+ * it to know a rewrite overlapped them.
+ */
+static seqcount_t zl_live_seq = SEQCNT_ZERO(zl_live_seq);
+
+/* Written under zl_rebuild_lock, read by walks with READ_ONCE(). */
+static enum zl_rebuild_mode zl_mode = ZL_REBUILD_RCU;
+
+/*
+ * The zone the rebuild storm takes out of every other rebuild, as if its
+ * last block went offline, or -1; under zl_rebuild_lock.
+ */
+static int zl_hidden_slot = -1;
+
+/* Under zl_rebuild_lock; read locklessly by `stats` (READ_ONCE). */
+static u64 zl_next_seq = 1;
+static u64 zl_rebuild_ns_last;
+static u64 zl_rebuild_ns_max;
+
+/* Microseconds between two entry writes of an inplace rewrite. */
+unsigned int zl_inplace_delay_us;
+
+static int zl_inplace_delay_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int us;
+	int ret = kstrtouint(val, 0, &us);
+
+	if (ret)
+		return ret;
+	if (us > ZL_INPLACE_DELAY_MAX)
+		return -ERANGE;
+	/* Pairs with READ_ONCE() in zl_publish(). */
+	WRITE_ONCE(zl_inplace_delay_us, us);
+	return 0;
+}
+
+static const struct kernel_param_ops zl_inplace_delay_ops = {
+	.set	= zl_inplace_delay_set,
+	.get	= param_get_uint,
+};
+
+/*
+ * Widens the window of the unsafe mode honestly, so that a short test
+ * sees what a long-running machine would: only inplace rewrites wait.
+ */
+module_param_cb(inplace_delay_us, &zl_inplace_delay_ops, &zl_inplace_delay_us,
+		0644);
+MODULE_PARM_DESC(inplace_delay_us,
+		 "Delay in microseconds between two entry writes of an inplace-mode rebuild (0-1000, default 0)");
+
+static const char * const zl_mode_names[ZL_NR_REBUILD_MODES] = {
+	[ZL_REBUILD_RCU]		= "rcu",
+	[ZL_REBUILD_SEQLOCK]		= "seqlock",
+	[ZL_REBUILD_STOP_MACHINE]	= "stop_machine",
+	[ZL_REBUILD_INPLACE]		= "inplace",
+};
+
+static struct zl_generation *zl_built_locked(void)
+{
+	return rcu_dereference_protected(zl_built,
+					 lockdep_is_held(&zl_rebuild_lock));
+}
+
+/* Rewrite one live list in place, entry by entry, as the kernel does. */
+static void zl_copy_list(struct zl_zonelist *dst, const struct zl_zonelist *src,
+			 unsigned int delay_us)
+{
+	unsigned int i;
+
+	for (i = 0; i < src->nr; i++) {
+		/* Pairs with READ_ONCE() in the walks (alloc.c). */
+		WRITE_ONCE(dst->refs[i].zone, src->refs[i].zone);
+		if (delay_us)
+			udelay(delay_us);
+	}
+	WRITE_ONCE(dst->refs[src->nr].zone, NULL);
+	WRITE_ONCE(dst->nr, src->nr);
+}
+
+static void zl_copy_generation(const struct zl_generation *src,
+			       unsigned int delay_us)
+{
+	unsigned int nid;
+
+	lockdep_assert_held(&zl_rebuild_lock);
+
+	for (nid = 0; nid < src->nr_nodes; nid++) {
+		zl_copy_list(&zl_copy->node[nid].fallback,
+			     &src->node[nid].fallback, delay_us);
+		zl_copy_list(&zl_copy->node[nid].thisnode,
+			     &src->node[nid].thisnode, delay_us);
+	}
+	WRITE_ONCE(zl_copy->seq, src->seq);
+}
+
+/* The stop_machine callback: every other CPU spins with interrupts off. */
+static int zl_publish_stopped(void *data)
+{
+	struct zl_generation *gen = data;
+
+	write_seqcount_begin(&zl_live_seq);
+	zl_copy_generation(gen, 0);
+	rcu_assign_pointer(zl_built, gen);
+	write_seqcount_end(&zl_live_seq);
+	return 0;
+}
+
+/*
+ * Make @gen the current generation the way the mode says.  In every mode
+ * zl_built changes together with what walks see (inside the write section
+ * of the in-place modes), so a walk that no rewrite overlapped saw exactly
+ * zl_built.
+ */
+static void zl_publish(struct zl_generation *gen)
+{
+	struct zl_generation *old = zl_built_locked();
+
+	lockdep_assert_held(&zl_rebuild_lock);
+
+	gen->seq = zl_next_seq++;
+	switch (zl_mode) {
+	case ZL_REBUILD_RCU:
+		/* Pairs with rcu_dereference() in zl_walk_begin(). */
+		rcu_assign_pointer(zl_built, gen);
+		rcu_assign_pointer(zl_live, gen);
+		break;
+	case ZL_REBUILD_SEQLOCK:
+		/* A plain seqcount's writer must not be preempted. */
+		preempt_disable();
+		write_seqcount_begin(&zl_live_seq);
+		zl_copy_generation(gen, 0);
+		rcu_assign_pointer(zl_built, gen);
+		write_seqcount_end(&zl_live_seq);
+		preempt_enable();
+		break;
+	case ZL_REBUILD_STOP_MACHINE:
+		stop_machine(zl_publish_stopped, gen, NULL);
+		break;
+	default:
+		/*
+		 * No protection: the count only tells the detectors, and the
+		 * writer may be preempted between entries, as the 2017 patch
+		 * without its seqlock would be.
+		 */
+		raw_write_seqcount_begin(&zl_live_seq);
+		zl_copy_generation(gen, READ_ONCE(zl_inplace_delay_us));
+		rcu_assign_pointer(zl_built, gen);
+		raw_write_seqcount_end(&zl_live_seq);
+		break;
+	}
+	if (old)
+		call_rcu(&old->rcu, zl_generation_free_rcu);
+}
+
+static void zl_note_rebuild_time(u64 ns)
+{
+	lockdep_assert_held(&zl_rebuild_lock);
+
+	/* Pairs with READ_ONCE() in zl_rebuild_stats_show(). */
+	WRITE_ONCE(zl_rebuild_ns_last, ns);
+	if (ns > zl_rebuild_ns_max)
+		WRITE_ONCE(zl_rebuild_ns_max, ns);
+}
+
+/* The live topology, less the zone the rebuild storm hides. */
+static struct zl_topology *zl_rebuild_topology(void)
+{
+	struct zl_topology *topo = zl_topology_take();
+	int slot = zl_hidden_slot;
+
+	if (topo && slot >= 0)
+		topo->node[slot / MAX_NR_ZONES].zone[slot % MAX_NR_ZONES].zl_pages = 0;
+	return topo;
+}
+
+/*
+ * __zl_rebuild() - rebuild with zl_rebuild_lock held.
+ * Return: 1 if a generation was published, 0 if nothing had changed and
+ * @force was false, or -ENOMEM.
+ */
+static int __zl_rebuild(bool force)
+{
+	struct zl_generation *cur = zl_built_locked(), *gen;
+	struct zl_topology *topo;
+	u64 start = ktime_get_ns(), ns;
+
+	topo = zl_rebuild_topology();
+	if (!topo)
+		return -ENOMEM;
+	if (!force && cur && zl_topology_same_lists(cur->topo, topo)) {
+		zl_topology_free(topo);
+		return 0;
+	}
+	gen = zl_generation_build(topo);
+	if (!gen)
+		return -ENOMEM;
+
+	zl_publish(gen);
+	ns = ktime_get_ns() - start;
+	zl_note_rebuild_time(ns);
+	zl_count(ZL_STAT_REBUILDS);
+	trace_zonelab_rebuild(gen->seq, ns, zl_mode);
+	return 1;
+}
+
+/**
+ * zl_rebuild() - rebuild zonelab's zonelists from the live topology.
+ * @force:	publish a new generation even if nothing changed.
+ *
+ * Context: process context, cpu_hotplug_lock not held (see
+ * zl_rebuild_async()).
+ * Return: 1 if a generation was published, 0 if none was needed, or a
+ * negative errno; on error the previous generation stays in place.
+ */
+int zl_rebuild(bool force)
+{
+	int ret;
+
+	mutex_lock(&zl_rebuild_lock);
+	ret = __zl_rebuild(force);
+	mutex_unlock(&zl_rebuild_lock);
+	if (ret < 0)
+		zl_count(ZL_STAT_REBUILD_FAILED);
+	else if (!ret)
+		zl_count(ZL_STAT_REBUILD_SKIPPED);
+	return ret;
+}
+
+static void zl_rebuild_fn(struct work_struct *work)
+{
+	int ret = zl_rebuild(false);
+
+	if (ret < 0)
+		pr_err("rebuild after hotplug failed (%d); zonelists are stale\n",
+		       ret);
+}
+
+/**
+ * zl_rebuild_async() - rebuild soon, if anything the lists depend on
+ * changed; for callers that hold cpu_hotplug_lock (memory hotplug's
+ * notifiers, zonelab's own block hotplug), which must not wait for
+ * stop_machine().  Readers of `zonelists` and `stats` wait for it.
+ */
+void zl_rebuild_async(void)
+{
+	queue_work(system_unbound_wq, &zl_rebuild_work);
+}
+
+/* Wait for a rebuild zl_rebuild_async() asked for. */
+void zl_rebuild_flush(void)
+{
+	flush_work(&zl_rebuild_work);
+}
+
+/**
+ * zl_rebuild_hiding() - rebuild with one zone left out, or none.
+ * @slot:	zl_zone_slot_of() of the zone, or -1 to hide none.
+ *
+ * The rebuild storm alternates between the two so that every rebuild
+ * changes the lists the way an offline of the zone's last block and its
+ * return would, without waiting for the block's holders.
+ *
+ * Return: as zl_rebuild().
+ */
+int zl_rebuild_hiding(int slot)
+{
+	int ret;
+
+	mutex_lock(&zl_rebuild_lock);
+	zl_hidden_slot = slot;
+	ret = __zl_rebuild(true);
+	mutex_unlock(&zl_rebuild_lock);
+	return ret;
+}
+
+enum zl_rebuild_mode zl_rebuild_mode_get(void)
+{
+	return READ_ONCE(zl_mode);
+}
+
+/**
+ * zl_rebuild_mode_set() - switch the rebuild mode.
+ * @mode:	the new mode.
+ *
+ * Every switch passes through `rcu`: walks first go back to the immutable
+ * generation, a grace period later no walk that saw the old mode is left,
+ * and only then do walks of the new mode get the live copy.  A walk thus
+ * always treats the lists it walks the way their writer expects.
+ *
+ * Return: 0, or -EOPNOTSUPP for stop_machine on PREEMPT_RT, whose walks
+ * take sleeping locks and so cannot keep preemption off.
+ */
+int zl_rebuild_mode_set(enum zl_rebuild_mode mode)
+{
+	struct zl_generation *built;
+
+	if (mode == ZL_REBUILD_STOP_MACHINE && IS_ENABLED(CONFIG_PREEMPT_RT))
+		return -EOPNOTSUPP;
+
+	mutex_lock(&zl_rebuild_lock);
+	if (mode == zl_mode)
+		goto out_unlock;
+	built = zl_built_locked();
+	if (zl_mode != ZL_REBUILD_RCU) {
+		rcu_assign_pointer(zl_live, built);
+		synchronize_rcu();
+	}
+	WRITE_ONCE(zl_mode, mode);
+	synchronize_rcu();
+	if (mode != ZL_REBUILD_RCU) {
+		/* No walk can see the copy now: write it plainly. */
+		zl_copy_generation(built, 0);
+		rcu_assign_pointer(zl_live, zl_copy);
+	}
+out_unlock:
+	mutex_unlock(&zl_rebuild_lock);
+	return 0;
+}
+
+/* The mode named @name, or -EINVAL. */
+int zl_rebuild_mode_parse(const char *name)
+{
+	int i = match_string(zl_mode_names, ZL_NR_REBUILD_MODES, name);
+
+	return i < 0 ? -EINVAL : i;
+}
+
+const char *zl_rebuild_mode_name(enum zl_rebuild_mode mode)
+{
+	return zl_mode_names[mode];
+}
+
+void zl_rebuild_mode_show(struct seq_file *m)
+{
+	seq_printf(m, "%s\n", zl_mode_names[zl_rebuild_mode_get()]);
+}
+
+/* The built generation's number, 0 before the first one. */
+u64 zl_current_seq(void)
+{
+	const struct zl_generation *gen;
+	u64 seq = 0;
+
+	rcu_read_lock();
+	gen = rcu_dereference(zl_built);
+	if (gen)
+		seq = gen->seq;
+	rcu_read_unlock();
+	return seq;
+}
+
+/*
+ * The zone the rebuild storm hides unless told otherwise: the middle entry
+ * of the longest fallback list, so that the entries behind it move.
+ */
+int zl_storm_default_slot(void)
+{
+	const struct zl_generation *gen;
+	unsigned int nid, best = 0;
+	int slot = -ENOENT;
+
+	rcu_read_lock();
+	gen = rcu_dereference(zl_built);
+	for (nid = 0; gen && nid < gen->nr_nodes; nid++) {
+		const struct zl_zonelist *zl = &gen->node[nid].fallback;
+
+		if (zl->nr >= 2 && zl->nr > best) {
+			best = zl->nr;
+			slot = zl_zone_slot_of(zl->refs[zl->nr / 2].zone);
+		}
+	}
+	rcu_read_unlock();
+	return slot;
+}
+
+/**
+ * zl_walk_begin() - start a walk of node @nid's list.
+ * @w:		the walk, on the caller's stack.
+ * @nid:	the node.
+ * @thisnode:	walk the thisnode list instead of the fallback list.
+ *
+ * Enters an RCU read-side section (and, in stop_machine mode, a
+ * non-preemptible one) that zl_walk_end() leaves.
+ */
+void zl_walk_begin(struct zl_walk *w, int nid, bool thisnode)
+	__acquires(RCU)
+{
+	rcu_read_lock();
+	w->mode = READ_ONCE(zl_mode);
+	if (w->mode == ZL_REBUILD_STOP_MACHINE)
+		preempt_disable();
+	if (w->mode == ZL_REBUILD_SEQLOCK)
+		w->seq = read_seqcount_begin(&zl_live_seq);
+	else
+		w->seq = raw_read_seqcount(&zl_live_seq);
+	w->live = rcu_dereference(zl_live);
+	/* Immutable lists are their own "before"; the copy has zl_built. */
+	w->before = w->live && w->live->topo ? w->live :
+		    rcu_dereference(zl_built);
+	w->after = NULL;
+	w->nid = nid;
+	w->thisnode = thisnode;
+	w->stop = NULL;
+	w->nr_visited = 0;
+	w->nr_ok = 0;
+}
+
+static const struct zl_zonelist *zl_walk_list_of(const struct zl_walk *w,
+						 const struct zl_generation *gen)
+{
+	const struct zl_node_lists *nl;
+
+	if (!gen || w->nid < 0 || w->nid >= gen->nr_nodes)
+		return NULL;
+	nl = &gen->node[w->nid];
+	return w->thisnode ? &nl->thisnode : &nl->fallback;
+}
+
+/* The list to walk; NULL when the node has none. */
+const struct zl_zonelist *zl_walk_list(const struct zl_walk *w)
+{
+	return zl_walk_list_of(w, w->live);
+}
+
+void zl_walk_visit(struct zl_walk *w, const struct zl_zone *zone)
+{
+	if (w->nr_visited < ZL_WALK_MAX)
+		w->visited[w->nr_visited] = zl_zone_slot_of(zone);
+	w->nr_visited++;
+}
+
+/* Position of @slot in @zl, or @zl's length when it is not there. */
+static unsigned int zl_list_pos(const struct zl_zonelist *zl, int slot)
+{
+	unsigned int i;
+
+	for (i = 0; i < zl->nr; i++)
+		if (zl_zone_slot_of(zl->refs[i].zone) == slot)
+			break;
+	return i;
+}
+
+static bool zl_slot_in(const u16 *slots, unsigned int nr, int slot)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		if (slots[i] == slot)
+			return true;
+	return false;
+}
+
+/**
+ * zl_walk_sample() - note which zones of the list are above their min
+ * watermark now, for the premature OOM check of a last walk.
+ * @w:		the walk, just begun.
+ * @order:	the allocation's order.
+ */
+void zl_walk_sample(struct zl_walk *w, unsigned int order)
+{
+	const struct zl_zonelist *zl = zl_walk_list_of(w, w->before);
+	unsigned int i;
+
+	for (i = 0; zl && i < zl->nr && w->nr_ok < ZL_WALK_MAX; i++) {
+		struct zl_zone *zone = zl->refs[i].zone;
+
+		if (zl_zone_watermark_ok(zone, order,
+					 zl_wmark(zone, ZL_WMARK_MIN),
+					 MAX_NR_ZONES - 1))
+			w->ok[w->nr_ok++] = zl_zone_slot_of(zone);
+	}
+}
+
+/*
+ * Should the walk have visited entry @i of @zl?  Every entry before the
+ * zone it allocated from, or every entry when it allocated nothing.
+ */
+static bool zl_walk_owed(const struct zl_walk *w, const struct zl_zonelist *zl,
+			 unsigned int i)
+{
+	return !w->stop || i < zl_list_pos(zl, zl_zone_slot_of(w->stop));
+}
+
+/*
+ * A zone the walk owed a visit in the lists both before and after it, but
+ * never visited; the first one found, or -1.  With @ok, only a zone that
+ * was above its watermark at the start and still is (premature OOM).
+ */
+static int zl_walk_missed(const struct zl_walk *w, unsigned int order, bool ok)
+{
+	const struct zl_zonelist *b = zl_walk_list_of(w, w->before);
+	const struct zl_zonelist *a = zl_walk_list_of(w, w->after);
+	unsigned int i;
+
+	if (!a || !b)
+		return -1;
+	for (i = 0; i < b->nr && zl_walk_owed(w, b, i); i++) {
+		struct zl_zone *zone = b->refs[i].zone;
+		int slot = zl_zone_slot_of(zone);
+		unsigned int pos = zl_list_pos(a, slot);
+
+		if (pos == a->nr || !zl_walk_owed(w, a, pos) ||
+		    zl_slot_in(w->visited, w->nr_visited, slot))
+			continue;
+		if (ok && (!zl_slot_in(w->ok, w->nr_ok, slot) ||
+			   !zl_zone_watermark_ok(zone, order,
+						 zl_wmark(zone, ZL_WMARK_MIN),
+						 MAX_NR_ZONES - 1)))
+			continue;
+		return slot;
+	}
+	return -1;
+}
+
+static int zl_walk_double(const struct zl_walk *w)
+{
+	unsigned int i;
+
+	for (i = 1; i < w->nr_visited; i++)
+		if (zl_slot_in(w->visited, i, w->visited[i]))
+			return w->visited[i];
+	return -1;
+}
+
+/* Count what went wrong in a walk; one count per kind and walk. */
+static void zl_walk_check(const struct zl_walk *w)
+{
+	int slot;
+
+	/* Nothing was rewritten or published: the walk saw one list. */
+	if (w->live == w->before && w->before == w->after)
+		return;
+	slot = zl_walk_double(w);
+	if (slot >= 0) {
+		zl_count(ZL_STAT_DOUBLE_VISIT);
+		trace_zonelab_walk_anomaly(w->nid, slot, ZL_ANOMALY_DOUBLE_VISIT);
+	}
+	slot = zl_walk_missed(w, 0, false);
+	if (slot >= 0) {
+		zl_count(ZL_STAT_MISSED_ZONE);
+		trace_zonelab_walk_anomaly(w->nid, slot, ZL_ANOMALY_MISSED_ZONE);
+	}
+}
+
+/**
+ * zl_walk_end() - finish a walk and run the detectors over it.
+ * @w:		the walk; @w->stop set if it allocated.
+ * @order:	the allocation's order.
+ * @gave_up:	the walk failed and was the allocation's last try: check
+ *		for a premature OOM (the walk must have been sampled).
+ *
+ * Return: true if the walk failed while a seqlock-mode rewrite ran, so
+ * the caller must walk again before it may fail.
+ */
+bool zl_walk_end(struct zl_walk *w, unsigned int order, bool gave_up)
+	__releases(RCU)
+{
+	bool raced = read_seqcount_retry(&zl_live_seq, w->seq);
+	bool retry = raced && w->mode == ZL_REBUILD_SEQLOCK;
+	int slot;
+
+	w->after = rcu_dereference(zl_built);
+	if (w->nr_visited > ZL_WALK_MAX) {
+		/* Too long to check; cannot happen with real lists. */
+	} else if (retry) {
+		/* The seqcount caught the race; that is what it is for. */
+		zl_count(ZL_STAT_ZONELIST_RETRY);
+		trace_zonelab_walk_anomaly(w->nid, -1, ZL_ANOMALY_RETRY);
+	} else {
+		zl_walk_check(w);
+		slot = gave_up && !w->stop ? zl_walk_missed(w, order, true) : -1;
+		if (slot >= 0) {
+			zl_count(ZL_STAT_PREMATURE_OOM);
+			trace_zonelab_walk_anomaly(w->nid, slot, ZL_ANOMALY_PREMATURE_OOM);
+		}
+	}
+	if (w->mode == ZL_REBUILD_STOP_MACHINE)
+		preempt_enable();
+	rcu_read_unlock();
+	return retry && !w->stop;
+}
+
+/**
+ * zl_rebuild_init() - build and publish the first generation.
+ *
+ * Return: 0 or a negative errno, with nothing left allocated.
+ */
+int zl_rebuild_init(void)
+{
+	int ret;
+
+	zl_copy = zl_generation_alloc(nr_node_ids);
+	if (!zl_copy)
+		return -ENOMEM;
+	ret = zl_rebuild(true);
+	if (ret < 0) {
+		zl_generation_free(zl_copy);
+		zl_copy = NULL;
+		return ret;
+	}
+	return 0;
+}
+
+/**
+ * zl_rebuild_exit() - free every generation.
+ *
+ * Context: the memory notifier, debugfs and every allocating thread are
+ * gone, so nothing can rebuild or walk any more.
+ */
+void zl_rebuild_exit(void)
+{
+	struct zl_generation *gen;
+
+	cancel_work_sync(&zl_rebuild_work);
+	mutex_lock(&zl_rebuild_lock);
+	gen = zl_built_locked();
+	RCU_INIT_POINTER(zl_built, NULL);
+	RCU_INIT_POINTER(zl_live, NULL);
+	mutex_unlock(&zl_rebuild_lock);
+
+	if (gen)
+		call_rcu(&gen->rcu, zl_generation_free_rcu);
+	/* Wait for every pending free before the module text goes away. */
+	rcu_barrier();
+	zl_generation_free(zl_copy);
+	zl_copy = NULL;
+}
+
+/**
+ * zl_zonelists_show() - print the built generation.
+ * @m:	the seq_file of the `zonelists` file.
+ */
+void zl_zonelists_show(struct seq_file *m)
+{
+	const struct zl_generation *gen;
+
+	zl_rebuild_flush();
+	rcu_read_lock();
+	gen = rcu_dereference(zl_built);
+	if (gen)
+		zl_generation_show(m, gen);
+	rcu_read_unlock();
+}
+
+/**
+ * zl_rebuild_stats_show() - the rebuild lines of the `stats` file.
+ * @m:	the seq_file.
+ */
+void zl_rebuild_stats_show(struct seq_file *m)
+{
+	/* Pair with WRITE_ONCE() in zl_note_rebuild_time(). */
+	seq_printf(m, "rebuild_ns_last %llu\n", READ_ONCE(zl_rebuild_ns_last));
+	seq_printf(m, "rebuild_ns_max %llu\n", READ_ONCE(zl_rebuild_ns_max));
+	seq_printf(m, "generations_live %lld\n", zl_generations_live());
+}
