@@ -219,8 +219,9 @@ struct zl_rb_result {
 	u64 rebuild_ns_avg;
 };
 
-/* Under zl_bench_lock. */
+/* The last run's figures and phase length; under zl_bench_lock. */
 static struct zl_rb_result zl_rb_last[ZL_NR_REBUILD_MODES];
+static unsigned int zl_rb_last_ms;
 
 static int zl_rb_worker_fn(void *data)
 {
@@ -342,8 +343,10 @@ int zl_bench_rebuild_run(unsigned int ms)
 			ret = 0;
 	}
 	zl_rebuild_mode_set(saved);
-	if (!ret)
+	if (!ret) {
 		memcpy(zl_rb_last, r, sizeof(r));
+		zl_rb_last_ms = ms;
+	}
 	mutex_unlock(&zl_bench_lock);
 	return ret;
 }
@@ -353,6 +356,8 @@ void zl_bench_rebuild_show(struct seq_file *m)
 	enum zl_rebuild_mode mode;
 
 	mutex_lock(&zl_bench_lock);
+	/* 0 before the first run; then one line per mode measured. */
+	seq_printf(m, "phase_ms %u\n", zl_rb_last_ms);
 	for (mode = 0; mode < ZL_NR_REBUILD_MODES; mode++) {
 		struct zl_rb_result *r = &zl_rb_last[mode];
 

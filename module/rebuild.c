@@ -290,8 +290,6 @@ int zl_rebuild(bool force)
 	mutex_unlock(&zl_rebuild_lock);
 	if (ret < 0)
 		zl_count(ZL_STAT_REBUILD_FAILED);
-	else if (!ret)
-		zl_count(ZL_STAT_REBUILD_SKIPPED);
 	return ret;
 }
 
@@ -299,7 +297,10 @@ static void zl_rebuild_fn(struct work_struct *work)
 {
 	int ret = zl_rebuild(false);
 
-	if (ret < 0)
+	/* A hotplug event that changed nothing zonelab's lists depend on. */
+	if (!ret)
+		zl_count(ZL_STAT_REBUILD_SKIPPED);
+	else if (ret < 0)
 		pr_err("rebuild after hotplug failed (%d); zonelists are stale\n",
 		       ret);
 }

@@ -222,9 +222,9 @@ void zl_stress_show(struct seq_file *m)
 		ops += READ_ONCE(zl_workers[i].ops);
 		fails += READ_ONCE(zl_workers[i].fails);
 	}
-	seq_printf(m, "running %d\nthreads %u\norder_max %u\nhold %u\nnode %d\nops %llu\nfails %llu\n",
+	seq_printf(m, "running %d\nthreads %u\norder_max %u\nhold %u\nops %llu\nfails %llu\nnode %d\n",
 		   zl_workers ? 1 : 0, zl_nr_workers, zl_stress_order_max,
-		   zl_stress_hold, zl_stress_nid, ops, fails);
+		   zl_stress_hold, ops, fails, zl_stress_nid);
 	mutex_unlock(&zl_stress_lock);
 }
 

@@ -16,8 +16,9 @@
 #include "zonelab.h"
 
 /*
- * Generations ever allocated and freed, for the unload report.  The free
- * side runs in RCU callbacks, so these are atomics.
+ * Built generations ever allocated and freed, for the unload report (the
+ * in-place modes' live copy is not one).  The free side runs in RCU
+ * callbacks, so these are atomics.
  */
 static atomic64_t zl_gen_allocated = ATOMIC64_INIT(0);
 static atomic64_t zl_gen_freed = ATOMIC64_INIT(0);
@@ -71,15 +72,15 @@ struct zl_generation *zl_generation_alloc(unsigned int nr)
 		gen->node[nid].thisnode.refs = refs;
 		refs += MAX_NR_ZONES + 1;
 	}
-	atomic64_inc(&zl_gen_allocated);
 	return gen;
 }
 
 void zl_generation_free(struct zl_generation *gen)
 {
+	if (gen->topo)
+		atomic64_inc(&zl_gen_freed);
 	zl_topology_free(gen->topo);
 	kvfree(gen);
-	atomic64_inc(&zl_gen_freed);
 }
 
 void zl_generation_free_rcu(struct rcu_head *head)
@@ -215,6 +216,7 @@ struct zl_generation *zl_generation_build(struct zl_topology *topo)
 		return NULL;
 	}
 	gen->topo = topo;
+	atomic64_inc(&zl_gen_allocated);
 	if (zl_build_all(gen)) {
 		zl_generation_free(gen);
 		return NULL;

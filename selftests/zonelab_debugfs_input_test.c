@@ -38,12 +38,17 @@ static const char * const ro_files[] = {
  * zones' free pages, watermarks and pcplist counts, the buddy lists, the
  * stress and bench state.
  */
-enum { ST_ZONELISTS, ST_STATS, ST_ZONEINFO, ST_BUDDYINFO, ST_STRESS, ST_BENCH };
+enum {
+	ST_ZONELISTS, ST_STATS, ST_ZONEINFO, ST_BUDDYINFO, ST_STRESS, ST_BENCH,
+	ST_BLOCKS, ST_MODE, ST_STORM, ST_BENCH_REBUILD,
+};
 
 static const char * const state_files[] = {
 	[ST_ZONELISTS] = ZL_ZONELISTS, [ST_STATS] = ZL_STATS,
 	[ST_ZONEINFO] = ZL_ZONEINFO, [ST_BUDDYINFO] = ZL_BUDDYINFO,
 	[ST_STRESS] = ZL_STRESS, [ST_BENCH] = ZL_BENCH,
+	[ST_BLOCKS] = ZL_BLOCKS, [ST_MODE] = ZL_REBUILD_MODE,
+	[ST_STORM] = ZL_STORM, [ST_BENCH_REBUILD] = ZL_BENCH_REBUILD,
 };
 
 #define NR_STATE	(ARRAY_SIZE(state_files))
@@ -459,6 +464,57 @@ BAD_CMD(pcp_disable_lower_zone, ZL_PCP, "disable 0 dma32", ENOENT);
 /* zonelab never holds Movable pages: the zone does not exist for it. */
 BAD_CMD(pcp_disable_movable, ZL_PCP, "disable 0 Movable", ENOENT);
 
+/* hotplug: verbs, block ids, timeouts */
+BAD_CMD(hotplug_empty, ZL_HOTPLUG, "", EINVAL);
+BAD_CMD(hotplug_verb_only, ZL_HOTPLUG, "offline", EINVAL);
+BAD_CMD(hotplug_unknown_verb, ZL_HOTPLUG, "remove 1", EINVAL);
+BAD_CMD(hotplug_upper_verb, ZL_HOTPLUG, "OFFLINE 1", EINVAL);
+BAD_CMD(hotplug_id_word, ZL_HOTPLUG, "offline x", EINVAL);
+BAD_CMD(hotplug_id_neg, ZL_HOTPLUG, "offline -1", EINVAL);
+BAD_CMD(hotplug_id_overflow, ZL_HOTPLUG, "offline 18446744073709551616", EINVAL);
+BAD_CMD(hotplug_no_block, ZL_HOTPLUG, "offline 18446744073709551615", ENOENT);
+BAD_CMD(hotplug_online_no_block, ZL_HOTPLUG, "online 18446744073709551615", ENOENT);
+BAD_CMD(hotplug_online_trailing, ZL_HOTPLUG, "online 1 x", EINVAL);
+BAD_CMD(hotplug_timeout_word, ZL_HOTPLUG, "offline 1 timeout_ms=x", EINVAL);
+BAD_CMD(hotplug_timeout_key, ZL_HOTPLUG, "offline 1 timeout=5", EINVAL);
+BAD_CMD(hotplug_timeout_range, ZL_HOTPLUG, "offline 1 timeout_ms=60001", ERANGE);
+BAD_CMD(hotplug_trailing, ZL_HOTPLUG, "offline 1 timeout_ms=5 x", EINVAL);
+BAD_CMD(hotplug_binary, ZL_HOTPLUG, "\x01\x02\x03\xff", EINVAL);
+
+/* rebuild_mode: mode names only */
+BAD_CMD(mode_empty, ZL_REBUILD_MODE, "", EINVAL);
+BAD_CMD(mode_unknown, ZL_REBUILD_MODE, "rcu2", EINVAL);
+BAD_CMD(mode_upper, ZL_REBUILD_MODE, "RCU", EINVAL);
+BAD_CMD(mode_blank, ZL_REBUILD_MODE, "rcu ", EINVAL);
+BAD_CMD(mode_two, ZL_REBUILD_MODE, "rcu seqlock", EINVAL);
+BAD_CMD(mode_number, ZL_REBUILD_MODE, "1", EINVAL);
+
+/* storm: verbs, CPUs, zones */
+BAD_CMD(storm_empty, ZL_STORM, "", EINVAL);
+BAD_CMD(storm_unknown_verb, ZL_STORM, "run", EINVAL);
+BAD_CMD(storm_stop_word, ZL_STORM, "stop now", EINVAL);
+BAD_CMD(storm_cpu_word, ZL_STORM, "start cpu=x", EINVAL);
+BAD_CMD(storm_cpu_offline, ZL_STORM, "start cpu=4096", EINVAL);
+BAD_CMD(storm_unknown_key, ZL_STORM, "start zone=0/DMA32", EINVAL);
+BAD_CMD(storm_hide_no_slash, ZL_STORM, "start hide=0", EINVAL);
+BAD_CMD(storm_hide_node_99, ZL_STORM, "start hide=99/DMA32", ENOENT);
+BAD_CMD(storm_hide_no_zone, ZL_STORM, "start hide=0/Highmem", ENOENT);
+BAD_CMD(storm_hide_movable, ZL_STORM, "start hide=0/Movable", ENOENT);
+
+/* bench_rebuild: run [ms] */
+BAD_CMD(bench_rebuild_empty, ZL_BENCH_REBUILD, "", EINVAL);
+BAD_CMD(bench_rebuild_verb, ZL_BENCH_REBUILD, "start", EINVAL);
+BAD_CMD(bench_rebuild_word, ZL_BENCH_REBUILD, "run x", EINVAL);
+BAD_CMD(bench_rebuild_zero, ZL_BENCH_REBUILD, "run 0", ERANGE);
+BAD_CMD(bench_rebuild_long, ZL_BENCH_REBUILD, "run 10001", ERANGE);
+BAD_CMD(bench_rebuild_trailing, ZL_BENCH_REBUILD, "run 1 x", EINVAL);
+
+/* stress: the node and cpus keys */
+BAD_CMD(stress_node_99, ZL_STRESS, "start node=99", ENOENT);
+BAD_CMD(stress_node_word, ZL_STRESS, "start node=x", EINVAL);
+BAD_CMD(stress_cpus_word, ZL_STRESS, "start cpus=x", EINVAL);
+BAD_CMD(stress_cpus_range, ZL_STRESS, "start cpus=4096", EINVAL);
+
 /* A holder with HOLD_PAGES pages and FREED_PAGES freed to a pcplist. */
 static void holder_setup(struct __test_metadata *_metadata, int *fd)
 {
@@ -506,6 +562,7 @@ FIXTURE_TEARDOWN(bad_cmd)
 		close(self->alloc_fd);
 	/* A start that was wrongly accepted must not outlive the test. */
 	zl_cmd(ZL_STRESS, "stop");
+	zl_cmd(ZL_STORM, "stop");
 	state_teardown(_metadata, &self->before, &self->mark);
 }
 

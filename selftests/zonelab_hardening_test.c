@@ -94,6 +94,8 @@ FIXTURE_TEARDOWN(churn)
 	int i;
 
 	zl_cmd(ZL_STRESS, "stop");
+	zl_cmd(ZL_STORM, "stop");
+	zl_cmd(ZL_REBUILD_MODE, "rcu");
 	for (i = 0; i < self->nr_cpus; i++)
 		set_cpu_online(self->cpus[i], true);
 	EXPECT_EQ(0, zl_klog_new_bad(&self->mark));
@@ -158,6 +160,13 @@ static const struct command commands[] = {
 	{ ZL_ALLOC, "free all", true },
 	{ ZL_ALLOC, "alloc 2 order=99", false },
 	{ ZL_ALLOC, "bogus", false },
+	{ ZL_REBUILD_MODE, "seqlock", true },
+	{ ZL_REBUILD_MODE, "inplace", true },
+	{ ZL_REBUILD_MODE, "rcu", true },
+	{ ZL_REBUILD_MODE, "bogus", false },
+	{ ZL_STORM, "start", true },			/* EBUSY when running */
+	{ ZL_STORM, "stop", true },
+	{ ZL_STORM, "start cpu=x", false },
 };
 
 static int writer_cmd(struct writer *w, const struct command *c)
@@ -204,6 +213,8 @@ TEST_F(churn, concurrent_writers)
 	for (i = 0; i < WRITERS; i++)
 		pthread_join(t[i], NULL);
 
+	ASSERT_EQ(0, zl_cmd(ZL_STORM, "stop"));
+	ASSERT_EQ(0, zl_cmd(ZL_REBUILD_MODE, "rcu"));
 	ASSERT_EQ(0, zl_cmd(ZL_STRESS, "stop"));
 	for (i = 0; i < WRITERS; i++) {
 		EXPECT_EQ(0, w[i].bad_accepted);

@@ -36,6 +36,11 @@ static const struct {
 	{ ZL_STRESS, 0600 },
 	{ ZL_BENCH, 0600 },
 	{ ZL_PCP, 0200 },
+	{ ZL_BLOCKS, 0400 },
+	{ ZL_HOTPLUG, 0200 },
+	{ ZL_REBUILD_MODE, 0600 },
+	{ ZL_STORM, 0600 },
+	{ ZL_BENCH_REBUILD, 0600 },
 };
 
 #define NR_FILES	(ARRAY_SIZE(zl_files))

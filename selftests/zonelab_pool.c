@@ -124,6 +124,7 @@ int zl_stress_read(struct zl_stress *s)
 	static const char * const keys[] = {
 		"running", "threads", "order_max", "hold", "ops", "fails",
 	};
+	char tail;
 	long *vals = &s->running;
 	char *text = zl_read_file(ZL_STRESS, NULL);
 	const char *pos = text;
@@ -135,6 +136,12 @@ int zl_stress_read(struct zl_stress *s)
 	if (!text)
 		return -errno;
 	while (zl_next_line(&pos, line, sizeof(line), &no_nl)) {
+		/* The last line, "node <nid>", is -1 for the worker's own node. */
+		if (!no_nl && i == ARRAY_SIZE(keys) &&
+		    sscanf(line, "node %ld%c", &s->node, &tail) == 1) {
+			i++;
+			continue;
+		}
 		if (no_nl || i >= ARRAY_SIZE(keys) ||
 		    key_uint(line, keys[i], &vals[i])) {
 			zl_log("stress: unexpected line '%s'", line);
@@ -143,8 +150,8 @@ int zl_stress_read(struct zl_stress *s)
 		}
 		i++;
 	}
-	if (!ret && i != ARRAY_SIZE(keys)) {
-		zl_log("stress: %zu lines, not 6", i);
+	if (!ret && i != ARRAY_SIZE(keys) + 1) {
+		zl_log("stress: %zu lines, not 7", i);
 		ret = -EINVAL;
 	}
 	free(text);

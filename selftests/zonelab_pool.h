@@ -48,6 +48,7 @@ int zl_alloc_state(int fd, size_t chunk, struct zl_held *h, char *err, size_t er
 /* ---- the `stress` file ---- */
 struct zl_stress {
 	long running, threads, order_max, hold, ops, fails;
+	long node;
 };
 
 /* Read and parse `stress` strictly: 0 or -errno. */

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The rebuild storm (issue 4): the zonelists are rebuilt in a loop on one
+ * CPU, each rebuild taking a zone out or putting it back, while stress
+ * workers on the other CPUs allocate and free at the edge of exhaustion.
+ * For rcu, seqlock and stop_machine the walk detectors must stay at zero;
+ * for inplace, the deliberately unsafe mode, they must fire (with
+ * inplace_delay_us widening the window between entry writes, honestly).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* 6.1's harness has an unused parameter that -Wextra reports. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "kselftest_harness.h"
+#pragma GCC diagnostic pop
+#include "zonelab_pool.h"
+
+#define DELAY_PARAM	ZL_SYSMOD "/parameters/inplace_delay_us"
+
+static const char * const detectors[] = {
+	"zonelist_double_visit", "zonelist_missed_zone", "premature_oom",
+};
+
+#define NR_DET	(sizeof(detectors) / sizeof(detectors[0]))
+
+FIXTURE(storm)
+{
+	long before[NR_DET];
+	long retry;
+	bool stress, storm;
+	struct zl_klog_mark mark;
+};
+
+FIXTURE_VARIANT(storm)
+{
+	const char *mode;
+	bool unsafe;		/* the detectors must fire, not stay quiet */
+	int run_ms;		/* how long a safe mode runs; unsafe: the limit */
+};
+
+FIXTURE_VARIANT_ADD(storm, rcu) { .mode = "rcu", .run_ms = 3000 };
+FIXTURE_VARIANT_ADD(storm, seqlock) { .mode = "seqlock", .run_ms = 3000 };
+FIXTURE_VARIANT_ADD(storm, stop_machine) { .mode = "stop_machine", .run_ms = 3000 };
+FIXTURE_VARIANT_ADD(storm, inplace) { .mode = "inplace", .unsafe = true, .run_ms = 15000 };
+
+FIXTURE_SETUP(storm)
+{
+	zl_klog_mark(&self->mark);
+	ASSERT_EQ(0, zl_wait_quiescent(5000));
+}
+
+FIXTURE_TEARDOWN(storm)
+{
+	if (self->storm)
+		EXPECT_EQ(0, zl_cmd(ZL_STORM, "stop"));
+	if (self->stress)
+		EXPECT_EQ(0, zl_cmd(ZL_STRESS, "stop"));
+	EXPECT_EQ(0, zl_cmd(ZL_REBUILD_MODE, "rcu"));
+	EXPECT_EQ(0, zl_write_str(DELAY_PARAM, "0"));
+	EXPECT_EQ(0, zl_klog_new_bad(&self->mark));
+}
+
+static long detected(FIXTURE_DATA(storm) *self)
+{
+	long sum = 0;
+	size_t i;
+
+	for (i = 0; i < NR_DET; i++)
+		sum += zl_stat_get(detectors[i]) - self->before[i];
+	return sum;
+}
+
+/* Rebuilds on CPU 0, allocations at exhaustion on every other CPU. */
+TEST_F(storm, detectors)
+{
+	struct zl_zoneinfo *zi = zl_zoneinfo_get();
+	struct zl_mask cpus, others;
+	long pool = 0, hold, rebuilds = 0;
+	long long start;
+	char cmd[96], list[64], *text;
+	size_t i;
+	int err, cpu;
+
+	ASSERT_NE(NULL, zi);
+	if (zl_online_cpus(&cpus) < 2)
+		SKIP(free(zi); return, "the storm needs a second CPU to allocate on");
+	for (i = 0; i < (size_t)zi->nr; i++)
+		pool += zi->zone[i].managed;
+	free(zi);
+	err = zl_cmd(ZL_REBUILD_MODE, variant->mode);
+	if (err == -EOPNOTSUPP)
+		SKIP(return, "%s cannot keep walks unpreempted on this kernel",
+		     variant->mode);
+	ASSERT_EQ(0, err);
+	if (variant->unsafe)
+		ASSERT_EQ(0, zl_write_str(DELAY_PARAM, "20"));
+
+	for (i = 0; i < NR_DET; i++)
+		self->before[i] = zl_stat_get(detectors[i]);
+	self->retry = zl_stat_get("zonelist_retry");
+	/* Each worker tries to hold the whole pool: it lives at exhaustion. */
+	hold = pool < 65536 ? pool : 65536;
+	zl_mask_clear(&others);
+	zl_for_each_bit(cpu, &cpus, ZL_MASK_BITS)
+		if (cpu)
+			zl_mask_set(&others, cpu);
+	snprintf(cmd, sizeof(cmd), "start order_max=0 hold=%ld cpus=%s", hold,
+		 zl_format_list(&others, list, sizeof(list)));
+	ASSERT_EQ(0, zl_cmd(ZL_STRESS, cmd)) TH_LOG("%s", cmd);
+	self->stress = true;
+	ASSERT_EQ(0, zl_cmd(ZL_STORM, "start cpu=0"));
+	self->storm = true;
+
+	start = zl_now_ms();
+	while (zl_now_ms() - start < variant->run_ms) {
+		zl_sleep_ms(250);
+		if (variant->unsafe && detected(self) > 0)
+			break;
+	}
+	text = zl_read_file(ZL_STORM, NULL);
+	ASSERT_NE(NULL, text);
+	if (strstr(text, "rebuilds "))
+		rebuilds = atol(strstr(text, "rebuilds ") + 9);
+	free(text);
+	ASSERT_EQ(0, zl_cmd(ZL_STORM, "stop"));
+	self->storm = false;
+	ASSERT_EQ(0, zl_cmd(ZL_STRESS, "stop"));
+	self->stress = false;
+
+	TH_LOG("%s: %ld rebuilds in %lld ms, double_visit %lld missed_zone %lld premature_oom %lld retry %lld",
+		       variant->mode, rebuilds, zl_now_ms() - start,
+		       zl_stat_get(detectors[0]) - self->before[0],
+		       zl_stat_get(detectors[1]) - self->before[1],
+		       zl_stat_get(detectors[2]) - self->before[2],
+		       zl_stat_get("zonelist_retry") - self->retry);
+	EXPECT_LT(0, rebuilds) TH_LOG("the storm never rebuilt");
+	if (variant->unsafe) {
+		EXPECT_LT(0, detected(self))
+			TH_LOG("inplace rebuilds raced walks for %d ms unseen",
+			       variant->run_ms);
+		return;
+	}
+	for (i = 0; i < NR_DET; i++) {
+		const char *name = detectors[i];
+
+		EXPECT_EQ(self->before[i], zl_stat_get(name))
+			TH_LOG("%s counted in this mode", name ? name : "?");
+	}
+}
+
+FIXTURE(modes)
+{
+	struct zl_klog_mark mark;
+};
+
+FIXTURE_SETUP(modes)
+{
+	zl_klog_mark(&self->mark);
+}
+
+FIXTURE_TEARDOWN(modes)
+{
+	EXPECT_EQ(0, zl_cmd(ZL_REBUILD_MODE, "rcu"));
+	EXPECT_EQ(0, zl_klog_new_bad(&self->mark));
+}
+
+/* Every mode reads back as written and builds the same lists. */
+TEST_F(modes, switch_keeps_lists)
+{
+	static const char * const modes[] = { "seqlock", "stop_machine", "inplace", "rcu" };
+	struct zl_zonelists *ref = zl_zonelists_alloc(), *now = zl_zonelists_alloc();
+	char err[256], *text;
+	size_t i;
+	int n, ret;
+
+	ASSERT_NE(NULL, ref);
+	ASSERT_NE(NULL, now);
+	text = zl_read_file(ZL_REBUILD_MODE, NULL);
+	ASSERT_NE(NULL, text);
+	EXPECT_STREQ("rcu\n", text);
+	free(text);
+	ASSERT_EQ(0, zl_zonelists_read(ref, ZL_ZONELISTS, true, err, sizeof(err)))
+		TH_LOG("%s", err);
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		ret = zl_cmd(ZL_REBUILD_MODE, modes[i]);
+		if (ret == -EOPNOTSUPP)
+			continue;
+		ASSERT_EQ(0, ret) TH_LOG("mode %s", modes[i]);
+		text = zl_read_file(ZL_REBUILD_MODE, NULL);
+		ASSERT_NE(NULL, text);
+		EXPECT_EQ(0, strncmp(text, modes[i], strlen(modes[i])));
+		free(text);
+		ASSERT_EQ(0, zl_cmd(ZL_REBUILD, "1"));
+		ASSERT_EQ(0, zl_zonelists_read(now, ZL_ZONELISTS, true, err, sizeof(err)))
+			TH_LOG("%s", err);
+		EXPECT_LT(ref->generation, now->generation);
+		for (n = 0; n < ZL_MAX_NODES; n++)
+			EXPECT_STREQ(ref->node[n].fallback_line, now->node[n].fallback_line)
+				TH_LOG("mode %s, node %d", modes[i], n);
+	}
+	free(ref);
+	free(now);
+}
+
+/* bench_rebuild prints one line per mode it ran, with figures that add up. */
+TEST_F(modes, bench_rebuild_reports)
+{
+	char *text, *line;
+	int lines = 0, err;
+
+	err = zl_cmd(ZL_BENCH_REBUILD, "run 100");
+	if (err == -EOPNOTSUPP)
+		SKIP(return, "one CPU: no CPU left to allocate on during the storm");
+	ASSERT_EQ(0, err);
+	text = zl_read_file(ZL_BENCH_REBUILD, NULL);
+	ASSERT_NE(NULL, text);
+	ASSERT_EQ(0, strncmp(text, "phase_ms 100\n", 13)) TH_LOG("'%s'", text);
+	for (line = strtok(text + 13, "\n"); line; line = strtok(NULL, "\n")) {
+		unsigned long long per_sec, base, max_ns, avg, base_max, rebuilds;
+		char mode[32];
+
+		ASSERT_EQ(7, sscanf(line, "mode %31s allocs_per_sec %llu baseline_allocs_per_sec %llu max_alloc_ns %llu rebuild_ns_avg %llu baseline_max_alloc_ns %llu rebuilds %llu",
+				    mode, &per_sec, &base, &max_ns, &avg, &base_max,
+				    &rebuilds)) TH_LOG("line '%s'", line);
+		TH_LOG("%s", line);
+		EXPECT_LT(0ULL, per_sec) TH_LOG("%s", mode);
+		EXPECT_LT(0ULL, base) TH_LOG("%s", mode);
+		EXPECT_LT(0ULL, rebuilds) TH_LOG("%s", mode);
+		EXPECT_LT(0ULL, avg) TH_LOG("%s", mode);
+		lines++;
+	}
+	free(text);
+	EXPECT_LE(3, lines);
+}
+
+int main(int argc, char **argv)
+{
+	zl_prereq(argv[0], ZL_NEED_LOADED);
+	return test_harness_run(argc, argv);
+}
