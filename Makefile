@@ -22,6 +22,9 @@ else
 endif
 export KVER
 
+# Not VERSION: the kernel's Makefile and module/Kbuild use that name.
+ZL_VERSION := $(shell cat $(ROOT)/VERSION)
+
 KSFT_DIR := $(ROOT)/build/ksrc/tools/testing/selftests
 CHECKPATCH := $(ROOT)/build/ksrc/scripts/checkpatch.pl
 # Kbuild's M= directory. Not the repository root: `make M=<dir> clean`
@@ -33,7 +36,8 @@ TOPOLOGY ?= $(ROOT)/scripts/topologies/2node.topo
 
 .PHONY: all module setup selftests run run-guest bench bench-guest check \
 	check-guests clean install lint sparse w1 kver help \
-	check-all check-all-guests check-kcsan check-kcsan-guests kernels
+	check-all check-all-guests check-kcsan check-kcsan-guests kernels \
+	dkms-install dkms-remove
 
 # The kernel matrix (scripts/matrix/, scripts/kernels/): the kernels a
 # matrix file names, which `scripts/setup --kernels` installs for it.
@@ -53,6 +57,9 @@ help:
 	@echo 'make w1         build with W=1, fail on any warning'
 	@echo 'make sparse     build with sparse (C=2), fail on any warning'
 	@echo 'make install    modules_install into /lib/modules/$(KVER)'
+	@echo 'make dkms-install  install with DKMS ($(ZL_VERSION)), built for every kernel with headers'
+	@echo '                (or DKMS_KERNELS="<kver> ..."); installs the dkms package if missing'
+	@echo 'make dkms-remove   remove every zonelab version from DKMS, /usr/src and /lib/modules'
 	@echo 'make check-all  make check, then the kernel matrix: 6.1 (+ guest variants),'
 	@echo '                6.12, 6.12-rt and a lockdep+KASAN debug kernel (scripts/matrix/check-all)'
 	@echo 'make check-kcsan  the selftests on a KCSAN kernel (data races; not in check-all)'
@@ -145,6 +152,18 @@ kernels: setup
 install: module
 	$(MAKE) -C $(KDIR) M=$(MODULE_DIR) modules_install
 	depmod -a $(KVER)
+
+# DKMS (dkms.conf, scripts/dkms): a build per kernel with headers, rebuilt
+# by DKMS for every kernel installed later. Only these targets need the
+# dkms package; make check never runs dkms.
+DKMS_KERNELS ?=
+
+dkms-install:
+	@$(ROOT)/scripts/setup --dkms
+	@$(ROOT)/scripts/dkms install $(DKMS_KERNELS)
+
+dkms-remove:
+	@$(ROOT)/scripts/dkms remove
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(MODULE_DIR) clean

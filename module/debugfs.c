@@ -119,17 +119,58 @@ static const struct file_operations __name##_fops = {			\
 	.release	= single_release,				\
 }
 
+/*
+ * The format of `topology` reads: false is zl_topology_show()'s, true is
+ * numactl --hardware's.  Set by `topology` writes, for every later read.
+ */
+static bool zl_topology_numactl;
+
 static int topology_show(struct seq_file *m, void *unused)
 {
 	struct zl_topology *topo = zl_topology_take();
 
 	if (!topo)
 		return -ENOMEM;
-	zl_topology_show(m, topo);
+	/* Pairs with the WRITE_ONCE() in zl_topology_format_cmd(). */
+	if (READ_ONCE(zl_topology_numactl))
+		zl_topology_show_numactl(m, topo);
+	else
+		zl_topology_show(m, topo);
 	zl_topology_free(topo);
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(topology);
+
+/* `topology` writes: exactly "default" or "numactl". */
+static int zl_topology_format_cmd(char *cmd)
+{
+	bool numactl;
+
+	if (!strcmp(cmd, "numactl"))
+		numactl = true;
+	else if (!strcmp(cmd, "default"))
+		numactl = false;
+	else
+		return -EINVAL;
+	/* Pairs with the READ_ONCE() in topology_show(). */
+	WRITE_ONCE(zl_topology_numactl, numactl);
+	return 0;
+}
+
+ZL_DEFINE_CMD_WRITE(topology, zl_topology_format_cmd)
+
+static int topology_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, topology_show, NULL);
+}
+
+static const struct file_operations topology_fops = {
+	.owner		= THIS_MODULE,
+	.open		= topology_open,
+	.read		= seq_read,
+	.write		= topology_write,
+	.llseek		= seq_lseek,
+	.release	= single_release,
+};
 
 ZL_DEFINE_SHOW_FILE(zonelists, zl_zonelists_show);
 ZL_DEFINE_SHOW_FILE(kernel_zonelists, zl_kernel_zonelists_show);
@@ -630,7 +671,7 @@ void zl_debugfs_init(void)
 {
 	zl_dbgfs_root = debugfs_create_dir(KBUILD_MODNAME, NULL);
 
-	debugfs_create_file("topology", 0400, zl_dbgfs_root, NULL,
+	debugfs_create_file("topology", 0600, zl_dbgfs_root, NULL,
 			    &topology_fops);
 	debugfs_create_file("zonelists", 0400, zl_dbgfs_root, NULL,
 			    &zonelists_fops);

@@ -15,6 +15,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/topology.h>
+#include <linux/vmstat.h>
 
 #include "zonelab.h"
 
@@ -236,4 +237,96 @@ void zl_topology_show(struct seq_file *m, const struct zl_topology *topo)
 
 	for_each_node_mask(nid, topo->online)
 		zl_topology_show_node(m, topo, nid);
+}
+
+/* Pages to numactl's MB: its kB from nodeN/meminfo, times 1024, >> 20. */
+static unsigned long long zl_pages_to_mb(unsigned long pages)
+{
+	return ((unsigned long long)pages << PAGE_SHIFT) >> 20;
+}
+
+/* MemTotal of nodeN/meminfo: si_meminfo_node() sums the managed pages. */
+static unsigned long zl_topo_node_managed(const struct zl_topo_node *tn)
+{
+	unsigned long sum = 0;
+	int idx;
+
+	for (idx = 0; idx < MAX_NR_ZONES; idx++)
+		sum += tn->zone[idx].managed;
+	return sum;
+}
+
+/*
+ * MemFree of nodeN/meminfo, read now from the real zones: free pages are
+ * no input of the zonelists, so the snapshot does not keep them.
+ */
+static unsigned long zl_node_free_pages(int nid)
+{
+	pg_data_t *pgdat = NODE_DATA(nid);
+	unsigned long sum = 0;
+	int idx;
+
+	if (!pgdat)
+		return 0;
+	for (idx = 0; idx < MAX_NR_ZONES; idx++)
+		sum += zone_page_state(&pgdat->node_zones[idx], NR_FREE_PAGES);
+	return sum;
+}
+
+/*
+ * numactl's distance table: a header row of node ids, then one row per
+ * node, every number as "% 3d " (so each line ends in a blank).
+ */
+static void zl_numactl_show_distances(struct seq_file *m,
+				      const struct zl_topology *topo)
+{
+	int nid, n;
+
+	seq_puts(m, "node distances:\nnode ");
+	for_each_node_mask(n, topo->online)
+		seq_printf(m, "% 3d ", n);
+	seq_putc(m, '\n');
+	for_each_node_mask(nid, topo->online) {
+		seq_printf(m, "% 3d: ", nid);
+		for_each_node_mask(n, topo->online)
+			seq_printf(m, "% 3d ", topo->node[nid].distance[n]);
+		seq_putc(m, '\n');
+	}
+}
+
+/**
+ * zl_topology_show_numactl() - print a snapshot as `numactl --hardware` does.
+ * @m:		the seq_file.
+ * @topo:	the snapshot.
+ *
+ * The layout of hardware() in numactl 2.0.16 (Debian 12), so that the two
+ * outputs can be diffed: numactl's nodes are the directories of
+ * /sys/devices/system/node, the online nodes; its cpus are nodeN/cpumap
+ * (the node's CPUs that are online); its size and free are MemTotal and
+ * MemFree of nodeN/meminfo in whole MB, here the snapshot's managed pages
+ * and the real zones' free pages now.  numactl reads the distance table
+ * by position in nodeN/distance, which lists online nodes only, so with
+ * a hole among the online node ids its table is wrong; this one is not.
+ */
+void zl_topology_show_numactl(struct seq_file *m,
+			      const struct zl_topology *topo)
+{
+	const nodemask_t *online = &topo->online;
+	int nid, cpu;
+
+	seq_printf(m, "available: %d nodes (%*pbl)\n", nodes_weight(*online),
+		   topo->nr_nodes, nodes_addr(*online));
+	for_each_node_mask(nid, *online) {
+		const struct zl_topo_node *tn = &topo->node[nid];
+
+		seq_printf(m, "node %d cpus:", nid);
+		for_each_cpu_and(cpu, tn->cpus, cpu_online_mask)
+			seq_printf(m, " %d", cpu);
+		seq_putc(m, '\n');
+		seq_printf(m, "node %d size: %llu MB\n", nid,
+			   zl_pages_to_mb(zl_topo_node_managed(tn)));
+		seq_printf(m, "node %d free: %llu MB\n", nid,
+			   zl_pages_to_mb(zl_node_free_pages(nid)));
+	}
+	zl_numactl_show_distances(m, topo);
 }

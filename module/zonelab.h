@@ -399,6 +399,7 @@ bool zl_topology_same_lists(const struct zl_topology *a,
 bool zl_topo_zone_populated(const struct zl_topology *topo, int nid,
 			    int zone_idx);
 void zl_topology_show(struct seq_file *m, const struct zl_topology *topo);
+void zl_topology_show_numactl(struct seq_file *m, const struct zl_topology *topo);
 
 /* zonelist.c */
 struct zl_generation *zl_generation_alloc(unsigned int nr);

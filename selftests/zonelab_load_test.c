@@ -25,7 +25,7 @@ static const struct {
 	const char *path;
 	mode_t mode;
 } zl_files[] = {
-	{ ZL_TOPOLOGY, 0400 },
+	{ ZL_TOPOLOGY, 0600 },
 	{ ZL_ZONELISTS, 0400 },
 	{ ZL_KZONELISTS, 0400 },
 	{ ZL_STATS, 0400 },

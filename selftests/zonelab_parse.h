@@ -105,6 +105,31 @@ long zl_node_memtotal_kb(int nid);
 /* Field @key ("MemFree") of nodeN/meminfo in kB, or -1. */
 long zl_node_meminfo_kb(int nid, const char *key);
 
+/* ---- numactl --hardware's layout (numactl, or zonelab's `topology`) ---- */
+/*
+ * The lines of `numactl --hardware` (numactl 2.0.16's hardware()), kept
+ * verbatim where they must be identical and as numbers where they may
+ * differ: the size and free lines.
+ */
+struct zl_numactl {
+	char available[256];		/* "available: N nodes (list)" */
+	int nr_nodes;			/* node blocks, in output order */
+	int nid[ZL_MAX_NODES];
+	char cpus[ZL_MAX_NODES][1024];	/* "node N cpus: ..." */
+	unsigned long long size_mb[ZL_MAX_NODES];
+	unsigned long long free_mb[ZL_MAX_NODES];
+	int nr_dist;			/* header row and one row per node */
+	char dist[ZL_MAX_NODES + 1][1024];	/* after "node distances:" */
+};
+
+/*
+ * Parse the layout strictly: the available line, then per node its cpus,
+ * size and free lines ("node N size: X MB"), then "node distances:" and
+ * nr_nodes + 1 table lines, nothing else; every line ends in a newline.
+ * 0 or -EINVAL with @err set.
+ */
+int zl_numactl_parse(struct zl_numactl *n, const char *text, char *err, size_t errlen);
+
 /* ---- zonelists and kernel_zonelists ---- */
 struct zl_zref {
 	int nid;

@@ -695,6 +695,70 @@ int zl_klog_last_loaded_pages(const char *text, long *nodes, long *gen, long *pa
 }
 
 /* ------------------------------------------------------------------ */
+/* other programs                                                     */
+/* ------------------------------------------------------------------ */
+
+bool zl_find_program(const char *name, char *path, size_t size)
+{
+	const char *env = getenv("PATH"), *dir, *end;
+	size_t len;
+
+	if (!env || !*env)
+		env = "/bin:/usr/bin:/sbin:/usr/sbin";
+	for (dir = env; ; dir = end + 1) {
+		end = strchr(dir, ':');
+		len = end ? (size_t)(end - dir) : strlen(dir);
+		if (len && snprintf(path, size, "%.*s/%s", (int)len, dir, name) < (int)size &&
+		    access(path, X_OK) == 0)
+			return true;
+		if (!end)
+			return false;
+	}
+}
+
+char *zl_run_output(char *const argv[], int *status)
+{
+	int pipefd[2], devnull, saved;
+	size_t len;
+	char *out;
+	pid_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC))
+		return NULL;
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		saved = errno;
+		close(pipefd[0]);
+		close(pipefd[1]);
+		errno = saved;
+		return NULL;
+	}
+	if (pid == 0) {
+		devnull = open("/dev/null", O_RDWR);
+		if (devnull >= 0) {
+			dup2(devnull, 0);
+			dup2(devnull, 2);
+		}
+		dup2(pipefd[1], 1);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	out = zl_read_fd_chunks(pipefd[0], 4096, &len);
+	saved = errno;
+	close(pipefd[0]);
+	if (waitpid(pid, status, 0) < 0 && out) {
+		saved = errno;
+		free(out);
+		out = NULL;
+	}
+	errno = saved;
+	return out;
+}
+
+/* ------------------------------------------------------------------ */
 /* memory blocks                                                      */
 /* ------------------------------------------------------------------ */
 

@@ -94,6 +94,19 @@ int zl_cmd(const char *file, const char *cmd);
 int zl_read_long(const char *path, long *val);
 bool zl_path_exists(const char *path);
 
+/* ---- other programs ---- */
+/*
+ * @name's path in $PATH (or /bin:/usr/bin:/sbin:/usr/sbin without one)
+ * into @path; false when there is no executable of that name.
+ */
+bool zl_find_program(const char *name, char *path, size_t size);
+/*
+ * Run @argv (argv[0] a path) with stdin and stderr on /dev/null and
+ * return its whole stdout, NUL-terminated, malloc'd; *status is its
+ * waitpid() status.  NULL + errno when it could not run or be read.
+ */
+char *zl_run_output(char *const argv[], int *status);
+
 /* ---- kernel log ---- */
 /* Whole log via klogctl(SYSLOG_ACTION_READ_ALL); NULL + errno on error. */
 char *zl_klog_read(void);
