@@ -231,6 +231,7 @@ static int zl_memory_going_offline(const struct memory_notify *arg)
 			     zl_block_order;
 	unsigned long timeout = msecs_to_jiffies(zl_offline_timeout_ms);
 	struct zl_block *block;
+	bool released = false;
 	unsigned long id;
 	int ret;
 
@@ -253,9 +254,12 @@ static int zl_memory_going_offline(const struct memory_notify *arg)
 	for (id = first; (block = zl_block_in(&id, last)); id++) {
 		zl_note_given(block);
 		zl_block_release(block);
+		released = true;
 	}
-	zl_zones_recompute();
-	zl_rebuild_async();
+	if (released) {
+		zl_zones_recompute();
+		zl_rebuild_async();
+	}
 	return 0;
 }
 
