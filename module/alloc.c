@@ -58,6 +58,8 @@ static struct page *zl_walk_alloc(struct zl_walk *w, unsigned int order,
 	for (z = zl->refs; (zone = READ_ONCE(z->zone)); z++) {
 		struct page *page;
 
+		if (!zl_walk_allowed(w, zone))
+			continue;
 		zl_walk_visit(w, zone);
 		if (!zl_zone_watermark_ok(zone, order, zl_wmark(zone, wmark),
 					  MAX_NR_ZONES - 1))
@@ -76,9 +78,9 @@ static struct page *zl_walk_alloc(struct zl_walk *w, unsigned int order,
  * under it.  @last: the allocation fails if this does, so the walk is
  * checked for a premature OOM.
  */
-static struct page *zl_try_alloc(unsigned int order, int nid,
-				 unsigned int flags, enum zl_wmark wmark,
-				 bool last)
+static struct page *zl_try_alloc(unsigned int order,
+				 const struct zl_alloc_req *req, int nid,
+				 enum zl_wmark wmark, bool last)
 {
 	unsigned int tries = 0;
 	struct page *page;
@@ -86,7 +88,8 @@ static struct page *zl_try_alloc(unsigned int order, int nid,
 	bool retry;
 
 	do {
-		zl_walk_begin(&w, nid, flags & ZL_ALLOC_THISNODE);
+		zl_walk_begin(&w, nid, req->flags & ZL_ALLOC_THISNODE,
+			      req->mask);
 		if (last)
 			zl_walk_sample(&w, order);
 		page = zl_walk_alloc(&w, order, wmark);
@@ -95,41 +98,59 @@ static struct page *zl_try_alloc(unsigned int order, int nid,
 	return page;
 }
 
+/*
+ * Is this the allocation's last chance?  Not while the mems_allowed its
+ * nodemask came from is changing: the caller retries with the new one.
+ */
+static bool zl_alloc_last(const struct zl_alloc_req *req)
+{
+	if (req->flags & ZL_ALLOC_NOSLOW)
+		return false;
+	return !req->mems_seq || !READ_ONCE(zl_mems_retry) ||
+	       !read_seqcount_retry(req->mems_seq, req->mems_cookie);
+}
+
 /**
- * zl_alloc_pages() - allocate 2^@order zonelab pages.
+ * zl_alloc_req() - allocate 2^@order zonelab pages.
  * @order:	the order, below ZL_NR_ORDERS.
- * @nid:	preferred node, or NUMA_NO_NODE for the running CPU's node.
- * @flags:	ZL_ALLOC_THISNODE: never fall back to another node.
+ * @req:	where from.
  *
  * Context: process context; the slow path sleeps (it drains pcplists).
  * Return: the first page of the block, or NULL.
  */
-struct page *zl_alloc_pages(unsigned int order, int nid, unsigned int flags)
+struct page *zl_alloc_req(unsigned int order, const struct zl_alloc_req *req)
 {
+	int nid = req->nid == NUMA_NO_NODE ? numa_node_id() : req->nid;
 	struct page *page = NULL;
 
 	if (order >= ZL_NR_ORDERS)
 		goto out;
-	if (nid == NUMA_NO_NODE)
-		nid = numa_node_id();
 
-	page = zl_try_alloc(order, nid, flags, ZL_WMARK_LOW, false);
+	page = zl_try_alloc(order, req, nid, ZL_WMARK_LOW, false);
 	if (page)
 		goto out;
-	page = zl_try_alloc(order, nid, flags, ZL_WMARK_MIN, false);
-	if (page)
+	page = zl_try_alloc(order, req, nid, ZL_WMARK_MIN, false);
+	if (page || (req->flags & ZL_ALLOC_NOSLOW))
 		goto out;
 	/* Pages parked in other CPUs' lists are free memory too. */
 	zl_pcp_drain_all();
-	page = zl_try_alloc(order, nid, flags, ZL_WMARK_MIN, true);
+	page = zl_try_alloc(order, req, nid, ZL_WMARK_MIN, zl_alloc_last(req));
 out:
 	if (page) {
 		zl_count(ZL_STAT_ALLOC_SUCCESS);
-	} else {
+	} else if (!(req->flags & ZL_ALLOC_NOSLOW)) {
 		zl_count(ZL_STAT_ALLOC_FAIL);
-		trace_zonelab_alloc_fail(nid, order, flags);
+		trace_zonelab_alloc_fail(nid, order, req->flags);
 	}
 	return page;
+}
+
+/* zl_alloc_req() from @nid's zonelist, any node allowed. */
+struct page *zl_alloc_pages(unsigned int order, int nid, unsigned int flags)
+{
+	struct zl_alloc_req req = { .nid = nid, .flags = flags };
+
+	return zl_alloc_req(order, &req);
 }
 
 /**
@@ -179,39 +200,83 @@ static void __zl_holder_put(struct zl_holder *h, struct page *page)
 	list_del(&page->lru);
 	h->nr_pages -= 1UL << order;
 	h->node_pages[page_to_nid(page)] -= 1UL << order;
+	if (h->ctx)
+		zl_ctx_account(h->ctx, page, order, false);
 	zl_free_pages(page, order);
 }
 
-/**
- * zl_holder_alloc() - allocate @count blocks of 2^@order pages into @h.
- * @h:		the holder.
- * @count:	number of allocations.
- * @order:	order of each.
- * @nid:	preferred node, or NUMA_NO_NODE.
- * @flags:	ZL_ALLOC_* flags.
- *
- * Return: @count, or -ENOMEM when an allocation failed; the blocks
- * allocated before the failure stay held.
+/*
+ * Bind the holder to the request's context on first use, as a task
+ * belongs to one cpuset; the request's reference moves to the holder.
+ * -EBUSY if it is bound to another one already.
  */
-long zl_holder_alloc(struct zl_holder *h, unsigned long count,
-		     unsigned int order, int nid, unsigned int flags)
+static int zl_holder_bind(struct zl_holder *h, struct zl_holder_req *req)
 {
+	lockdep_assert_held(&h->lock);
+
+	if (!req->ctx)
+		return 0;
+	if (h->ctx && h->ctx != req->ctx)
+		return -EBUSY;
+	if (!h->ctx) {
+		h->ctx = req->ctx;
+		req->ctx = NULL;
+	}
+	return 0;
+}
+
+/* One allocation of a request: the i-th. */
+static struct page *zl_holder_alloc_one(struct zl_holder *h,
+					const struct zl_holder_req *req,
+					unsigned long i)
+{
+	struct zl_mempolicy *pol = NULL;
+	long ilx = req->region[0] ? req->offset + i : -1;
+	struct page *page;
+
+	if (req->region[0] && zl_region_lookup(req->region, ilx, &pol))
+		return NULL;
+	if (h->ctx)
+		page = zl_ctx_alloc(h->ctx, pol, ilx, req->order, req->flags);
+	else
+		page = zl_task_alloc(pol, ilx, req->order, req->nid,
+				     req->flags);
+	/* The lookup's reference, if the region gave a policy. */
+	if (pol)
+		zl_mpol_cond_put(pol);
+	return page;
+}
+
+/**
+ * zl_holder_alloc() - allocate @req->count blocks into @h.
+ * @h:		the holder.
+ * @req:	the request; a context reference in it is taken over or
+ *		left for the caller to drop.
+ *
+ * Return: @req->count, -EBUSY (bound to another context), or -ENOMEM
+ * when an allocation failed; the blocks allocated before stay held.
+ */
+long zl_holder_alloc(struct zl_holder *h, struct zl_holder_req *req)
+{
+	long ret = req->count;
 	unsigned long i;
-	long ret = count;
 
 	mutex_lock(&h->lock);
-	for (i = 0; i < count; i++) {
-		struct page *page = zl_alloc_pages(order, nid, flags);
+	ret = zl_holder_bind(h, req) ?: ret;
+	for (i = 0; i < req->count && ret > 0; i++) {
+		struct page *page = zl_holder_alloc_one(h, req, i);
 
 		if (!page) {
 			ret = -ENOMEM;
 			break;
 		}
 		/* A held block's head keeps its order in page->private. */
-		set_page_private(page, order);
+		set_page_private(page, req->order);
 		list_add_tail(&page->lru, &h->pages);
-		h->nr_pages += 1UL << order;
-		h->node_pages[page_to_nid(page)] += 1UL << order;
+		h->nr_pages += 1UL << req->order;
+		h->node_pages[page_to_nid(page)] += 1UL << req->order;
+		if (h->ctx)
+			zl_ctx_account(h->ctx, page, req->order, true);
 		cond_resched();
 	}
 	mutex_unlock(&h->lock);
@@ -242,6 +307,8 @@ unsigned long zl_holder_free(struct zl_holder *h, unsigned long count)
 void zl_holder_destroy(struct zl_holder *h)
 {
 	zl_holder_free(h, ULONG_MAX);
+	if (h->ctx)
+		zl_ctx_put(h->ctx);
 	mutex_destroy(&h->lock);
 	kfree(h->node_pages);
 	kfree(h);

@@ -9,6 +9,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
+#include <linux/ctype.h>
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/kernel.h>
@@ -225,21 +226,32 @@ static char *zl_next_word(char **cursor)
 	return word;
 }
 
-/**
- * struct zl_alloc_args - a parsed `alloc` command.
- * @count:	allocations.
- * @order:	order of each.
- * @nid:	preferred node, NUMA_NO_NODE for the writer's.
- * @flags:	ZL_ALLOC_* flags.
- */
-struct zl_alloc_args {
-	unsigned long count;
-	unsigned int order;
-	int nid;
-	unsigned int flags;
-};
+/* A "name=<word>" argument: copy the word into @buf.  As zl_parse_uint_arg(). */
+static int zl_parse_name_arg(const char *tok, const char *key, char *buf,
+			     size_t size)
+{
+	size_t len = strlen(key);
 
-static int zl_parse_alloc_opt(char *tok, struct zl_alloc_args *a)
+	if (strncmp(tok, key, len) || tok[len] != '=')
+		return 0;
+	return strscpy(buf, tok + len + 1, size) > 0 ? 1 : -EINVAL;
+}
+
+/* The context named by a "ctx=<name>" argument, with a reference. */
+static int zl_parse_ctx_arg(const char *tok, struct zl_ctx **ctx)
+{
+	char name[ZL_NAME_MAX];
+	int ret = zl_parse_name_arg(tok, "ctx", name, sizeof(name));
+
+	if (ret <= 0)
+		return ret;
+	if (*ctx)
+		return -EINVAL;
+	*ctx = zl_ctx_find(name);
+	return *ctx ? 1 : -ENOENT;
+}
+
+static int zl_parse_alloc_opt(char *tok, struct zl_holder_req *a)
 {
 	unsigned int nid;
 	int ret;
@@ -249,6 +261,13 @@ static int zl_parse_alloc_opt(char *tok, struct zl_alloc_args *a)
 		return 0;
 	}
 	ret = zl_parse_uint_arg(tok, "order", &a->order);
+	if (!ret)
+		ret = zl_parse_ctx_arg(tok, &a->ctx);
+	if (!ret)
+		ret = zl_parse_name_arg(tok, "region", a->region,
+					sizeof(a->region));
+	if (!ret && !strncmp(tok, "offset=", 7))
+		ret = kstrtoul(tok + 7, 10, &a->offset) ? -EINVAL : 1;
 	if (ret)
 		return ret < 0 ? ret : 0;
 	ret = zl_parse_uint_arg(tok, "node", &nid);
@@ -260,13 +279,15 @@ static int zl_parse_alloc_opt(char *tok, struct zl_alloc_args *a)
 	return 0;
 }
 
-/* "<count> [order=<o>] [node=<nid>] [thisnode]" after the "alloc" word. */
-static int zl_parse_alloc(char *args, struct zl_alloc_args *a)
+/*
+ * "<count> [order=<o>] [node=<nid>] [thisnode] [ctx=<name>]
+ * [region=<name> [offset=<page>]]" after the "alloc" word.
+ */
+static int zl_parse_alloc(char *args, struct zl_holder_req *a)
 {
 	char *tok = zl_next_word(&args);
 	int ret;
 
-	*a = (struct zl_alloc_args){ .nid = NUMA_NO_NODE };
 	if (!tok || kstrtoul(tok, 10, &a->count) || !a->count)
 		return -EINVAL;
 	while ((tok = zl_next_word(&args))) {
@@ -276,6 +297,11 @@ static int zl_parse_alloc(char *args, struct zl_alloc_args *a)
 	}
 	if (a->order >= ZL_NR_ORDERS)
 		return -ERANGE;
+	/* A context's policy says where: no node of one's own. */
+	if (a->ctx && (a->nid != NUMA_NO_NODE || a->flags))
+		return -EINVAL;
+	if (a->offset && !a->region[0])
+		return -EINVAL;
 	if ((a->flags & ZL_ALLOC_THISNODE) && a->nid == NUMA_NO_NODE)
 		a->nid = numa_node_id();
 	/* More than the whole pool can never succeed. */
@@ -287,15 +313,17 @@ static int zl_parse_alloc(char *args, struct zl_alloc_args *a)
 static long zl_alloc_cmd(struct zl_holder *h, char *cmd)
 {
 	char *verb = zl_next_word(&cmd), *arg;
-	struct zl_alloc_args a;
+	struct zl_holder_req a = { .nid = NUMA_NO_NODE };
 	unsigned long count;
 	long ret;
 
 	if (verb && !strcmp(verb, "alloc")) {
 		ret = zl_parse_alloc(cmd, &a);
-		if (ret)
-			return ret;
-		ret = zl_holder_alloc(h, a.count, a.order, a.nid, a.flags);
+		if (!ret)
+			ret = zl_holder_alloc(h, &a);
+		/* Unless the holder took it over. */
+		if (a.ctx)
+			zl_ctx_put(a.ctx);
 		return ret < 0 ? ret : 0;
 	}
 	if (!verb || strcmp(verb, "free"))
@@ -447,6 +475,9 @@ static int zl_parse_stress_opt(char *tok, struct zl_stress_args *a,
 		a->nid = nid;
 		return 0;
 	}
+	ret = zl_parse_ctx_arg(tok, &a->ctx);
+	if (ret)
+		return ret < 0 ? ret : 0;
 	if (strncmp(tok, "cpus=", 5) || cpulist_parse(tok + 5, cpus))
 		return -EINVAL;
 	a->cpus = cpus;
@@ -455,7 +486,7 @@ static int zl_parse_stress_opt(char *tok, struct zl_stress_args *a,
 
 /*
  * "start [threads=<n>] [order_max=<o>] [hold=<blocks>] [node=<nid>]
- * [cpus=<list>]" or "stop".
+ * [cpus=<list>] [ctx=<name>]" or "stop".
  */
 static int zl_stress_cmd(char *cmd)
 {
@@ -478,6 +509,8 @@ static int zl_stress_cmd(char *cmd)
 		ret = zl_parse_stress_opt(tok, &a, cpus);
 	if (!ret)
 		ret = zl_stress_start(&a);
+	if (a.ctx)
+		zl_ctx_put(a.ctx);
 	free_cpumask_var(cpus);
 	return ret;
 }
@@ -667,6 +700,163 @@ static int zl_bench_rebuild_cmd(char *cmd)
 ZL_DEFINE_CMD_SHOW_FILE(bench_rebuild, zl_bench_rebuild_cmd,
 			zl_bench_rebuild_show);
 
+/* "create <name>" or "destroy <name>". */
+static int zl_contexts_cmd(char *cmd)
+{
+	char *verb = zl_next_word(&cmd), *name = zl_next_word(&cmd);
+	size_t i;
+
+	if (!verb || !name || zl_next_word(&cmd) || strlen(name) >= ZL_NAME_MAX)
+		return -EINVAL;
+	for (i = 0; name[i]; i++)
+		if (!isalnum(name[i]) && name[i] != '_' && name[i] != '-')
+			return -EINVAL;
+	if (!strcmp(verb, "create"))
+		return zl_ctx_create(name);
+	if (!strcmp(verb, "destroy"))
+		return zl_ctx_destroy(name);
+	return -EINVAL;
+}
+
+ZL_DEFINE_CMD_SHOW_FILE(contexts, zl_contexts_cmd, zl_contexts_show);
+
+/*
+ * "create <name> <pages>", "destroy <name>" or
+ * "set <name> <first>-<last> <policy>".
+ */
+static int zl_regions_cmd(char *cmd)
+{
+	char *verb = zl_next_word(&cmd), *name = zl_next_word(&cmd);
+	char *a1 = zl_next_word(&cmd), *a2 = zl_next_word(&cmd);
+	unsigned long first, last;
+	struct zl_mempolicy *pol;
+	char *dash;
+
+	if (!verb || !name || zl_next_word(&cmd) || strlen(name) >= ZL_NAME_MAX)
+		return -EINVAL;
+	if (!strcmp(verb, "destroy"))
+		return a1 ? -EINVAL : zl_region_destroy(name);
+	if (!strcmp(verb, "create")) {
+		if (!a1 || a2 || kstrtoul(a1, 10, &first))
+			return -EINVAL;
+		return zl_region_create(name, first);
+	}
+	if (strcmp(verb, "set") || !a1 || !a2)
+		return -EINVAL;
+	dash = strchr(a1, '-');
+	if (!dash)
+		return -EINVAL;
+	*dash++ = '\0';
+	if (kstrtoul(a1, 10, &first) || kstrtoul(dash, 10, &last) ||
+	    last < first || last == ULONG_MAX)
+		return -EINVAL;
+	/* A shared policy is made in the root cpuset, as tmpfs makes it. */
+	pol = zl_mpol_parse(a2, &node_states[N_MEMORY]);
+	if (IS_ERR(pol))
+		return PTR_ERR(pol);
+	return zl_region_set(name, first, last + 1, pol);
+}
+
+ZL_DEFINE_CMD_SHOW_FILE(regions, zl_regions_cmd, zl_regions_show);
+
+/*
+ * The files of a context's directory: the context is the inode's data,
+ * valid while the file exists (the context goes after its directory).
+ */
+#define ZL_DEFINE_CTX_FILE(__name, __cmd, __fn)				\
+static int ctx_##__name##_show(struct seq_file *m, void *unused)	\
+{									\
+	__fn(m, m->private);						\
+	return 0;							\
+}									\
+static int ctx_##__name##_open(struct inode *inode, struct file *file)	\
+{									\
+	return single_open(file, ctx_##__name##_show, inode->i_private);\
+}									\
+static ssize_t ctx_##__name##_write(struct file *file,			\
+				    const char __user *ubuf,		\
+				    size_t count, loff_t *ppos)		\
+{									\
+	struct seq_file *m = file->private_data;			\
+	char buf[ZL_CMD_MAX];						\
+	int ret;							\
+									\
+	ret = zl_dbgfs_copy_cmd(buf, sizeof(buf), ubuf, count, ppos);	\
+	if (!ret)							\
+		ret = __cmd(m->private, buf);				\
+	return ret ? ret : count;					\
+}									\
+static const struct file_operations ctx_##__name##_fops = {		\
+	.owner		= THIS_MODULE,					\
+	.open		= ctx_##__name##_open,				\
+	.read		= seq_read,					\
+	.write		= ctx_##__name##_write,				\
+	.llseek		= seq_lseek,					\
+	.release	= single_release,				\
+}
+
+/* A nodelist of online nodes, not empty: an injected cpuset update. */
+static int zl_ctx_mems_cmd(struct zl_ctx *ctx, char *cmd)
+{
+	nodemask_t mems;
+
+	if (nodelist_parse(cmd, mems) || nodes_empty(mems) ||
+	    !nodes_subset(mems, node_states[N_ONLINE]))
+		return -EINVAL;
+	return zl_ctx_set_mems(ctx, &mems);
+}
+
+static int zl_ctx_policy_cmd(struct zl_ctx *ctx, char *cmd)
+{
+	return zl_ctx_set_policy(ctx, cmd);
+}
+
+/* "<nid> <weight>": a node's weight for weighted interleave, 1..255. */
+static int zl_ctx_weights_cmd(struct zl_ctx *ctx, char *cmd)
+{
+	char *nid_s = zl_next_word(&cmd), *w_s = zl_next_word(&cmd);
+	unsigned int nid, w;
+
+	if (!nid_s || !w_s || zl_next_word(&cmd) ||
+	    kstrtouint(nid_s, 10, &nid) || kstrtouint(w_s, 10, &w))
+		return -EINVAL;
+	return zl_ctx_set_weight(ctx, nid, w);
+}
+
+/* Read-only files of a context: writes are refused. */
+static int zl_ctx_ro_cmd(struct zl_ctx *ctx, char *cmd)
+{
+	return -EINVAL;
+}
+
+ZL_DEFINE_CTX_FILE(mems, zl_ctx_mems_cmd, zl_ctx_show_mems);
+ZL_DEFINE_CTX_FILE(policy, zl_ctx_policy_cmd, zl_ctx_show_policy);
+ZL_DEFINE_CTX_FILE(weights, zl_ctx_weights_cmd, zl_ctx_show_weights);
+ZL_DEFINE_CTX_FILE(numa, zl_ctx_ro_cmd, zl_ctx_show_numa);
+ZL_DEFINE_CTX_FILE(stats, zl_ctx_ro_cmd, zl_ctx_show_stats);
+
+/* ctx/, the parent of every context's directory; created at init. */
+static struct dentry *zl_dbgfs_ctx_root;
+
+/* A context's directory and files; called under the contexts' lock. */
+struct dentry *zl_debugfs_ctx_create(struct zl_ctx *ctx)
+{
+	struct dentry *dir = debugfs_create_dir(ctx->name, zl_dbgfs_ctx_root);
+
+	debugfs_create_file("mems", 0600, dir, ctx, &ctx_mems_fops);
+	debugfs_create_file("policy", 0600, dir, ctx, &ctx_policy_fops);
+	debugfs_create_file("weights", 0600, dir, ctx, &ctx_weights_fops);
+	debugfs_create_file("numa", 0400, dir, ctx, &ctx_numa_fops);
+	debugfs_create_file("stats", 0400, dir, ctx, &ctx_stats_fops);
+	return dir;
+}
+
+/* Waits for the files' readers and writers to be done. */
+void zl_debugfs_ctx_remove(struct dentry *dir)
+{
+	debugfs_remove_recursive(dir);
+}
+
 void zl_debugfs_init(void)
 {
 	zl_dbgfs_root = debugfs_create_dir(KBUILD_MODNAME, NULL);
@@ -696,6 +886,11 @@ void zl_debugfs_init(void)
 	debugfs_create_file("storm", 0600, zl_dbgfs_root, NULL, &storm_fops);
 	debugfs_create_file("bench_rebuild", 0600, zl_dbgfs_root, NULL,
 			    &bench_rebuild_fops);
+	debugfs_create_file("contexts", 0600, zl_dbgfs_root, NULL,
+			    &contexts_fops);
+	debugfs_create_file("regions", 0600, zl_dbgfs_root, NULL,
+			    &regions_fops);
+	zl_dbgfs_ctx_root = debugfs_create_dir("ctx", zl_dbgfs_root);
 }
 
 void zl_debugfs_exit(void)

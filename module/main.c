@@ -83,15 +83,18 @@ static void __exit zl_exit(void)
 	/* Started through debugfs; their pages go back before the pool. */
 	zl_storm_stop();
 	zl_stress_stop();
+	/* Their users are gone with debugfs and stress. */
+	zl_contexts_exit();
+	zl_regions_exit();
 	zl_hotplug_exit();
 	zl_rebuild_exit();
 	zl_pcp_exit();
 	zl_zones_exit();
 
 	zl_generation_counts(&allocated, &freed);
-	pr_info("unloaded: generations allocated %lld freed %lld, pages reserved %llu returned %llu\n",
+	pr_info("unloaded: generations allocated %lld freed %lld, pages reserved %llu returned %llu, policies live %ld\n",
 		allocated, freed, zl_stat_read(ZL_STAT_PAGES_RESERVED),
-		zl_stat_read(ZL_STAT_PAGES_RETURNED));
+		zl_stat_read(ZL_STAT_PAGES_RETURNED), zl_policies_live_count());
 }
 
 module_init(zl_init);

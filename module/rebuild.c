@@ -448,11 +448,13 @@ int zl_storm_default_slot(void)
  * @w:		the walk, on the caller's stack.
  * @nid:	the node.
  * @thisnode:	walk the thisnode list instead of the fallback list.
+ * @mask:	the nodes the allocation may use, or NULL.
  *
  * Enters an RCU read-side section (and, in stop_machine mode, a
  * non-preemptible one) that zl_walk_end() leaves.
  */
-void zl_walk_begin(struct zl_walk *w, int nid, bool thisnode)
+void zl_walk_begin(struct zl_walk *w, int nid, bool thisnode,
+		   const nodemask_t *mask)
 	__acquires(RCU)
 {
 	rcu_read_lock();
@@ -470,6 +472,7 @@ void zl_walk_begin(struct zl_walk *w, int nid, bool thisnode)
 	w->after = NULL;
 	w->nid = nid;
 	w->thisnode = thisnode;
+	w->mask = mask;
 	w->stop = NULL;
 	w->nr_visited = 0;
 	w->nr_ok = 0;
@@ -490,6 +493,12 @@ static const struct zl_zonelist *zl_walk_list_of(const struct zl_walk *w,
 const struct zl_zonelist *zl_walk_list(const struct zl_walk *w)
 {
 	return zl_walk_list_of(w, w->live);
+}
+
+/* May the walk's allocation use @zone at all? */
+bool zl_walk_allowed(const struct zl_walk *w, const struct zl_zone *zone)
+{
+	return !w->mask || node_isset(zone->nid, *w->mask);
 }
 
 void zl_walk_visit(struct zl_walk *w, const struct zl_zone *zone)
@@ -534,7 +543,8 @@ void zl_walk_sample(struct zl_walk *w, unsigned int order)
 	for (i = 0; zl && i < zl->nr && w->nr_ok < ZL_WALK_MAX; i++) {
 		struct zl_zone *zone = zl->refs[i].zone;
 
-		if (zl_zone_watermark_ok(zone, order,
+		if (zl_walk_allowed(w, zone) &&
+		    zl_zone_watermark_ok(zone, order,
 					 zl_wmark(zone, ZL_WMARK_MIN),
 					 MAX_NR_ZONES - 1))
 			w->ok[w->nr_ok++] = zl_zone_slot_of(zone);
@@ -570,6 +580,7 @@ static int zl_walk_missed(const struct zl_walk *w, unsigned int order, bool ok)
 		unsigned int pos = zl_list_pos(a, slot);
 
 		if (pos == a->nr || !zl_walk_owed(w, a, pos) ||
+		    !zl_walk_allowed(w, zone) ||
 		    zl_slot_in(w->visited, w->nr_visited, slot))
 			continue;
 		if (ok && (!zl_slot_in(w->ok, w->nr_ok, slot) ||

@@ -37,6 +37,7 @@ static const char * const zl_stat_names[ZL_NR_STATS] = {
 	[ZL_STAT_OFFLINE_BUSY]		= "offline_busy",
 	[ZL_STAT_OFFLINE_PCP_PAGE]	= "offline_pcp_pages",
 	[ZL_STAT_HOTPLUG_VETO]		= "hotplug_vetoes",
+	[ZL_STAT_POLICY_VIOLATION]	= "policy_violations",
 };
 
 void zl_count_add(enum zl_stat_item item, u64 n)
@@ -75,4 +76,5 @@ void zl_stats_show(struct seq_file *m)
 		seq_printf(m, "%s %llu\n", zl_stat_names[i],
 			   zl_stat_read(i));
 	zl_rebuild_stats_show(m);
+	seq_printf(m, "policies_live %ld\n", zl_policies_live_count());
 }

@@ -48,6 +48,7 @@ static unsigned int zl_nr_workers;
 static unsigned int zl_stress_order_max;
 static unsigned int zl_stress_hold;
 static int zl_stress_nid = NUMA_NO_NODE;
+static struct zl_ctx *zl_stress_ctx;
 /* Totals of workers already stopped; under zl_stress_lock. */
 static u64 zl_stress_done_ops, zl_stress_done_fails;
 
@@ -62,6 +63,9 @@ static void zl_ring_pop(struct zl_ring *r)
 {
 	unsigned int tail = (r->head + r->size - r->len) % r->size;
 
+	if (zl_stress_ctx)
+		zl_ctx_account(zl_stress_ctx, r->page[tail], r->order[tail],
+			       false);
 	zl_free_pages(r->page[tail], r->order[tail]);
 	r->len--;
 }
@@ -70,9 +74,15 @@ static void zl_stress_loop(struct zl_stress_worker *w, struct zl_ring *r)
 {
 	while (!kthread_should_stop()) {
 		unsigned int order = get_random_u32() % (zl_stress_order_max + 1);
-		struct page *page = zl_alloc_pages(order, zl_stress_nid, 0);
+		struct page *page;
 
+		if (zl_stress_ctx)
+			page = zl_ctx_alloc(zl_stress_ctx, NULL, -1, order, 0);
+		else
+			page = zl_alloc_pages(order, zl_stress_nid, 0);
 		if (page) {
+			if (zl_stress_ctx)
+				zl_ctx_account(zl_stress_ctx, page, order, true);
 			r->page[r->head] = page;
 			r->order[r->head] = order;
 			r->head = (r->head + 1) % r->size;
@@ -121,6 +131,9 @@ static void __zl_stress_stop(void)
 	kfree(zl_workers);
 	zl_workers = NULL;
 	zl_nr_workers = 0;
+	if (zl_stress_ctx)
+		zl_ctx_put(zl_stress_ctx);
+	zl_stress_ctx = NULL;
 }
 
 /*
@@ -151,13 +164,15 @@ static int zl_stress_create(unsigned int threads, const struct cpumask *cpus)
 
 /**
  * zl_stress_start() - start stress workers.
- * @args:	what to start; see struct zl_stress_args.
+ * @args:	what to start; see struct zl_stress_args.  Its context
+ *		reference is taken over (@args->ctx set to NULL) once the
+ *		workers are being created; otherwise it stays the caller's.
  *
  * Return: 0, -EBUSY if stress runs already, -ERANGE for bad limits or no
  * online CPU in @args->cpus, or -ENOMEM / a kthread error with nothing
  * started.
  */
-int zl_stress_start(const struct zl_stress_args *args)
+int zl_stress_start(struct zl_stress_args *args)
 {
 	const struct cpumask *cpus = args->cpus ?: cpu_online_mask;
 	unsigned int threads = args->threads, i;
@@ -186,6 +201,8 @@ int zl_stress_start(const struct zl_stress_args *args)
 	zl_stress_order_max = args->order_max;
 	zl_stress_hold = args->hold;
 	zl_stress_nid = args->nid;
+	zl_stress_ctx = args->ctx;
+	args->ctx = NULL;
 	ret = zl_stress_create(threads, cpus);
 	if (ret) {
 		__zl_stress_stop();

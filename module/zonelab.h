@@ -11,6 +11,7 @@
 #define _ZONELAB_H
 
 #include <linux/cpumask.h>
+#include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/local_lock.h>
 #include <linux/mmzone.h>
@@ -18,6 +19,7 @@
 #include <linux/nodemask.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
+#include <linux/refcount.h>
 #include <linux/seqlock.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -25,6 +27,10 @@
 
 struct seq_file;
 struct page;
+struct zl_ctx;
+
+/* Longest context or region name, NUL included. */
+#define ZL_NAME_MAX		32
 
 /* Buddy orders: 0 .. ZL_NR_ORDERS - 1, the kernel's own range (Kbuild). */
 #if defined(NR_PAGE_ORDERS)
@@ -314,6 +320,8 @@ enum zl_rebuild_mode {
  * @after:	the same when it ended (zl_walk_end()).
  * @nid:	the node whose list is walked.
  * @thisnode:	the thisnode list rather than the fallback list.
+ * @mask:	the nodes the allocation may use, or NULL for all; zones of
+ *		other nodes are skipped, not visited, and never owed a visit.
  * @stop:	the zone the walk allocated from, or NULL.
  * @nr_visited:	visits so far; past ZL_WALK_MAX only counted.
  * @visited:	zl_zone_slot_of() of the zones visited, in order.
@@ -333,6 +341,7 @@ struct zl_walk {
 	const struct zl_generation *after;
 	int nid;
 	bool thisnode;
+	const nodemask_t *mask;
 	const struct zl_zone *stop;
 	unsigned int nr_visited;
 	u16 visited[ZL_WALK_MAX];
@@ -373,6 +382,7 @@ enum zl_stat_item {
 	ZL_STAT_OFFLINE_BUSY,
 	ZL_STAT_OFFLINE_PCP_PAGE,
 	ZL_STAT_HOTPLUG_VETO,
+	ZL_STAT_POLICY_VIOLATION,
 	ZL_NR_STATS,
 };
 
@@ -426,7 +436,9 @@ const char *zl_rebuild_mode_name(enum zl_rebuild_mode mode);
 void zl_rebuild_mode_show(struct seq_file *m);
 u64 zl_current_seq(void);
 int zl_storm_default_slot(void);
-void zl_walk_begin(struct zl_walk *w, int nid, bool thisnode) __acquires(RCU);
+void zl_walk_begin(struct zl_walk *w, int nid, bool thisnode,
+		   const nodemask_t *mask) __acquires(RCU);
+bool zl_walk_allowed(const struct zl_walk *w, const struct zl_zone *zone);
 const struct zl_zonelist *zl_walk_list(const struct zl_walk *w);
 void zl_walk_visit(struct zl_walk *w, const struct zl_zone *zone);
 void zl_walk_sample(struct zl_walk *w, unsigned int order);
@@ -486,8 +498,28 @@ int zl_pcp_enable(struct zl_zone *zone);
 int zl_pcp_count(struct zl_zone *zone, int cpu);
 
 /* alloc.c */
-#define ZL_ALLOC_THISNODE	0x1
+#define ZL_ALLOC_THISNODE	0x1	/* never fall back to another node */
+#define ZL_ALLOC_NOSLOW		0x2	/* no drain, no last try: a first try */
 
+/**
+ * struct zl_alloc_req - where an allocation may take pages from.
+ * @nid:	the node whose zonelist it walks, or NUMA_NO_NODE for the
+ *		running CPU's.
+ * @mask:	the nodes it may use, or NULL for every node.
+ * @flags:	ZL_ALLOC_*.
+ * @mems_seq:	the sequence count of the mems_allowed @mask was computed
+ *		from, or NULL; while it moves, a failure is not the last.
+ * @mems_cookie: its value then.
+ */
+struct zl_alloc_req {
+	int nid;
+	const nodemask_t *mask;
+	unsigned int flags;
+	seqcount_spinlock_t *mems_seq;
+	unsigned int mems_cookie;
+};
+
+struct page *zl_alloc_req(unsigned int order, const struct zl_alloc_req *req);
 struct page *zl_alloc_pages(unsigned int order, int nid, unsigned int flags);
 void zl_free_pages(struct page *page, unsigned int order);
 
@@ -500,18 +532,42 @@ void zl_free_pages(struct page *page, unsigned int order);
  *		whose page->private holds the order; under @lock.
  * @nr_pages:	pages held; under @lock.
  * @node_pages:	pages held per node (nr_node_ids entries); under @lock.
+ * @ctx:	the context it allocates under, with a reference, or NULL
+ *		for the calling task's cpuset; set once, under @lock.
  */
 struct zl_holder {
 	struct mutex lock;		/* see @lock above */
 	struct list_head pages;
 	unsigned long nr_pages;
 	unsigned long *node_pages;
+	struct zl_ctx *ctx;
+};
+
+/**
+ * struct zl_holder_req - one `alloc` command.
+ * @count:	allocations.
+ * @order:	order of each.
+ * @nid:	preferred node, or NUMA_NO_NODE.
+ * @flags:	ZL_ALLOC_* flags.
+ * @ctx:	a context to bind the holder to (the caller's reference is
+ *		taken over when it binds), or NULL.
+ * @region:	a region whose policy at @offset + i the i-th allocation
+ *		uses, or "" for none.
+ * @offset:	the first page offset in @region.
+ */
+struct zl_holder_req {
+	unsigned long count;
+	unsigned int order;
+	int nid;
+	unsigned int flags;
+	struct zl_ctx *ctx;
+	char region[ZL_NAME_MAX];
+	unsigned long offset;
 };
 
 struct zl_holder *zl_holder_create(void);
 void zl_holder_destroy(struct zl_holder *h);
-long zl_holder_alloc(struct zl_holder *h, unsigned long count,
-		     unsigned int order, int nid, unsigned int flags);
+long zl_holder_alloc(struct zl_holder *h, struct zl_holder_req *req);
 unsigned long zl_holder_free(struct zl_holder *h, unsigned long count);
 size_t zl_holder_text_size(void);
 size_t zl_holder_format(struct zl_holder *h, char *buf, size_t size);
@@ -525,6 +581,183 @@ int zl_hotplug_offline(unsigned long id, unsigned int timeout_ms);
 int zl_hotplug_online(unsigned long id);
 void zl_blocks_show(struct seq_file *m);
 
+/* policy.c */
+enum zl_mpol_mode {
+	ZL_MPOL_DEFAULT,
+	ZL_MPOL_PREFERRED,
+	ZL_MPOL_BIND,
+	ZL_MPOL_INTERLEAVE,
+	ZL_MPOL_LOCAL,
+	ZL_MPOL_PREFERRED_MANY,
+	ZL_MPOL_WEIGHTED_INTERLEAVE,
+	ZL_NR_MPOL,
+};
+
+#define ZL_MPOL_F_STATIC	0x1	/* MPOL_F_STATIC_NODES */
+#define ZL_MPOL_F_RELATIVE	0x2	/* MPOL_F_RELATIVE_NODES */
+#define ZL_MPOL_F_SHARED	0x4	/* a region's: lookups take a reference */
+
+/* Longest policy string: mode, flags and a nodelist. */
+#define ZL_MPOL_STR_MAX		256
+#define ZL_MAX_REGIONS		64
+#define ZL_REGION_MAX_PAGES	BIT(30)
+
+/**
+ * struct zl_mempolicy - a memory policy, immutable once published.
+ * @ref:	references: its owner (a context or a region range) and
+ *		every allocation that uses it.  The last put frees it after
+ *		a grace period, since readers find it under RCU first.
+ * @mode:	enum zl_mpol_mode.
+ * @flags:	ZL_MPOL_F_*.
+ * @nodes:	the effective nodes (pol->nodes).
+ * @user_nodes:	the nodes as given (w.user_nodemask), for static and
+ *		relative rebinding.
+ * @mems:	the cpuset mems it was made for (w.cpuset_mems_allowed), for
+ *		the default remap.
+ * @rcu:	frees it.
+ */
+struct zl_mempolicy {
+	refcount_t ref;
+	unsigned short mode;
+	unsigned short flags;
+	nodemask_t nodes;
+	nodemask_t user_nodes;
+	nodemask_t mems;
+	/* private: */
+	struct rcu_head rcu;
+};
+
+/**
+ * struct zl_il - an owner's interleave state (task->il_prev, il_weight).
+ * @lock:	protects @cur and @left.
+ * @cur:	the node of the last interleaved page.
+ * @left:	pages @cur may still take before the next node's turn
+ *		(weighted interleave).
+ * @weights:	per-node weights (nr_node_ids entries, 1 .. 255), written
+ *		with WRITE_ONCE() by the `weights` file.
+ */
+struct zl_il {
+	spinlock_t lock;		/* see @lock above */
+	int cur;
+	int left;
+	u8 *weights;
+};
+
+/**
+ * struct zl_sp_range - a range of a region with its own policy.
+ * @node:	entry in the region's @ranges, sorted; under its lock.
+ * @start:	first page.
+ * @end:	one past the last page.
+ * @pol:	the policy; the range holds a reference.
+ */
+struct zl_sp_range {
+	struct list_head node;
+	unsigned long start;
+	unsigned long end;
+	struct zl_mempolicy *pol;
+};
+
+/**
+ * struct zl_region - a shared object with a range -> policy map, as a
+ * shmem file has (struct shared_policy).
+ * @node:	entry in policy.c's list of regions.
+ * @name:	its name.
+ * @pages:	its size.
+ * @lock:	protects @ranges (sp->lock).
+ * @ranges:	the ranges that have a policy; the rest is default.
+ */
+struct zl_region {
+	struct list_head node;
+	char name[ZL_NAME_MAX];
+	unsigned long pages;
+	spinlock_t lock;		/* see @lock above */
+	struct list_head ranges;
+};
+
+long zl_policies_live_count(void);
+bool zl_mpol_tryget(struct zl_mempolicy *pol);
+void zl_mpol_get(struct zl_mempolicy *pol);
+void zl_mpol_put(struct zl_mempolicy *pol);
+void zl_mpol_cond_put(struct zl_mempolicy *pol);
+struct zl_mempolicy *zl_mpol_parse(char *str, const nodemask_t *mems);
+void zl_mpol_format(char *buf, size_t size, const struct zl_mempolicy *pol);
+struct zl_mempolicy *zl_mpol_rebind(const struct zl_mempolicy *old,
+				    const nodemask_t *mems);
+struct zl_mempolicy *zl_mpol_default(void);
+int zl_mpol_target(const struct zl_mempolicy *pol, const nodemask_t *mems,
+		   struct zl_il *il, long ilx, nodemask_t *mask,
+		   nodemask_t *first);
+int zl_il_next(struct zl_il *il, const struct zl_mempolicy *pol);
+int zl_region_create(const char *name, unsigned long pages);
+int zl_region_set(const char *name, unsigned long start, unsigned long end,
+		  struct zl_mempolicy *pol);
+int zl_region_lookup(const char *name, unsigned long offset,
+		     struct zl_mempolicy **pol);
+int zl_region_destroy(const char *name);
+void zl_regions_show(struct seq_file *m);
+void zl_regions_exit(void);
+
+/* cpuset.c */
+/**
+ * struct zl_ctx - a zonelab context: what a task is to the allocator, its
+ * cpuset's mems_allowed and its mempolicy.
+ * @node:	entry in cpuset.c's list; under zl_ctx_lock.
+ * @name:	its name, also its debugfs directory's.
+ * @ref:	the list's reference and one per user (alloc files, stress
+ *		workers); a context in use cannot be destroyed.
+ * @lock:	serialises updates of @mems_allowed and @policy (the
+ *		task's alloc_lock).
+ * @mems_seq:	write section around @mems_allowed updates
+ *		(task->mems_allowed_seq); allocations retry on it.
+ * @mems_allowed: under @mems_seq.
+ * @policy:	RCU-published; replaced whole under @lock, never written.
+ * @il:		interleave state.
+ * @node_pages:	pages its users hold, per node (nr_node_ids entries).
+ * @allocs:	allocations made under it.
+ * @fails:	allocations that failed.
+ * @retries:	allocations retried because mems_allowed changed.
+ * @rebinds:	policies rebound by a mems update.
+ * @dir:	its debugfs directory.
+ */
+struct zl_ctx {
+	struct list_head node;
+	char name[ZL_NAME_MAX];
+	struct kref ref;
+	spinlock_t lock;		/* see @lock above */
+	seqcount_spinlock_t mems_seq;
+	nodemask_t mems_allowed;
+	struct zl_mempolicy __rcu *policy;
+	struct zl_il il;
+	atomic_long_t *node_pages;
+	atomic64_t allocs;
+	atomic64_t fails;
+	atomic64_t retries;
+	atomic64_t rebinds;
+	struct dentry *dir;
+};
+
+extern unsigned int zl_mems_retry;
+int zl_ctx_create(const char *name);
+int zl_ctx_destroy(const char *name);
+struct zl_ctx *zl_ctx_find(const char *name);
+void zl_ctx_put(struct zl_ctx *ctx);
+int zl_ctx_set_mems(struct zl_ctx *ctx, const nodemask_t *mems);
+int zl_ctx_set_policy(struct zl_ctx *ctx, const char *str);
+struct page *zl_ctx_alloc(struct zl_ctx *ctx, const struct zl_mempolicy *pol,
+			  long ilx, unsigned int order, unsigned int flags);
+struct page *zl_task_alloc(const struct zl_mempolicy *pol, long ilx,
+			   unsigned int order, int nid, unsigned int flags);
+void zl_ctx_account(struct zl_ctx *ctx, struct page *page, unsigned int order,
+		    bool alloc);
+void zl_contexts_show(struct seq_file *m);
+void zl_ctx_show_mems(struct seq_file *m, struct zl_ctx *ctx);
+void zl_ctx_show_policy(struct seq_file *m, struct zl_ctx *ctx);
+void zl_ctx_show_numa(struct seq_file *m, struct zl_ctx *ctx);
+void zl_ctx_show_stats(struct seq_file *m, struct zl_ctx *ctx);
+void zl_ctx_show_weights(struct seq_file *m, struct zl_ctx *ctx);
+int zl_ctx_set_weight(struct zl_ctx *ctx, unsigned int nid, unsigned int w);
+void zl_contexts_exit(void);
+
 /* stress.c */
 /**
  * struct zl_stress_args - what `stress start` asks for.
@@ -534,6 +767,9 @@ void zl_blocks_show(struct seq_file *m);
  * @nid:	preferred node, or NUMA_NO_NODE for the worker's own.
  * @cpus:	CPUs the workers are bound to, round-robin; NULL for every
  *		online CPU.
+ * @ctx:	a context the workers allocate under (its policy and mems;
+ *		@nid is then unused), with a reference that stress takes
+ *		over on success, or NULL.
  */
 struct zl_stress_args {
 	unsigned int threads;
@@ -541,9 +777,10 @@ struct zl_stress_args {
 	unsigned int hold;
 	int nid;
 	const struct cpumask *cpus;
+	struct zl_ctx *ctx;
 };
 
-int zl_stress_start(const struct zl_stress_args *args);
+int zl_stress_start(struct zl_stress_args *args);
 void zl_stress_stop(void);
 void zl_stress_show(struct seq_file *m);
 int zl_storm_start(unsigned int cpu, int slot);
@@ -560,5 +797,7 @@ void zl_bench_rebuild_show(struct seq_file *m);
 /* debugfs.c */
 void zl_debugfs_init(void);
 void zl_debugfs_exit(void);
+struct dentry *zl_debugfs_ctx_create(struct zl_ctx *ctx);
+void zl_debugfs_ctx_remove(struct dentry *dir);
 
 #endif /* _ZONELAB_H */

@@ -669,17 +669,26 @@ static bool at_line_end(const char *p, int n)
 	return n > 0 && (p[n] == '\n' || p[n] == '\0');
 }
 
-int zl_klog_last_unloaded_pages(const char *text, long *alloc, long *freed,
-				long *reserved, long *returned)
+int zl_klog_last_unloaded_all(const char *text, long *alloc, long *freed,
+			      long *reserved, long *returned, long *policies)
 {
 	const char *p = after_last(text, "zonelab: unloaded: generations allocated ");
 	int n = -1;
 
-	if (!p || sscanf(p, "%ld freed %ld, pages reserved %ld returned %ld%n",
-			 alloc, freed, reserved, returned, &n) != 4 ||
+	if (!p || sscanf(p, "%ld freed %ld, pages reserved %ld returned %ld, policies live %ld%n",
+			 alloc, freed, reserved, returned, policies, &n) != 5 ||
 	    !at_line_end(p, n))
 		return -ENOENT;
 	return 0;
+}
+
+int zl_klog_last_unloaded_pages(const char *text, long *alloc, long *freed,
+				long *reserved, long *returned)
+{
+	long policies;
+
+	return zl_klog_last_unloaded_all(text, alloc, freed, reserved, returned,
+					 &policies);
 }
 
 int zl_klog_last_loaded_pages(const char *text, long *nodes, long *gen, long *pages)

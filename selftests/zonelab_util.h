@@ -147,6 +147,9 @@ int zl_klog_last_loaded(const char *text, long *nodes, long *gen);
  */
 int zl_klog_last_unloaded_pages(const char *text, long *alloc, long *freed,
 				long *reserved, long *returned);
+/* The same line with its ", policies live P" (mempolicy objects left). */
+int zl_klog_last_unloaded_all(const char *text, long *alloc, long *freed,
+			      long *reserved, long *returned, long *policies);
 int zl_klog_last_loaded_pages(const char *text, long *nodes, long *gen, long *pages);
 
 /* ---- memory blocks ---- */

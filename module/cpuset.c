@@ -1,0 +1,551 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zonelab cpuset: contexts, zonelab's tasks, each with the mems_allowed of
+ * its cpuset and a mempolicy; and allocations on behalf of the calling
+ * task, which honour its real cpuset.
+ *
+ * A mems update is what cpuset_change_task_nodemask() does: under the
+ * context's lock and inside its mems_allowed write section, the new mems
+ * are stored and the policy is rebound.  The rebind builds a new policy
+ * and publishes it with one pointer swap; the old one is freed when its
+ * last allocation drops it, after a grace period.  An allocation takes the
+ * mems and the policy at the start of a sequence-count read section and,
+ * before it may fail, checks the count: if a mems update came in between,
+ * it retries with the new mems instead of failing (the 2017 fix for
+ * premature OOM under cpuset updates).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpuset.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+
+#include "zonelab.h"
+
+/* Most contexts a user may create. */
+#define ZL_MAX_CTX	64
+
+/* Serialises context creation, lookup and removal; under it, the list. */
+static DEFINE_MUTEX(zl_ctx_lock);
+static LIST_HEAD(zl_ctx_list);
+
+/*
+ * 1: retry an allocation whose mems changed under it (the kernel since
+ * 2017).  0: fail at once, as before; for showing premature_oom count.
+ */
+unsigned int zl_mems_retry = 1;
+module_param_named(mems_retry, zl_mems_retry, uint, 0644);
+MODULE_PARM_DESC(mems_retry,
+		 "Retry an allocation whose mems_allowed changed under it instead of failing (default 1)");
+
+static void zl_ctx_release(struct kref *ref)
+{
+	struct zl_ctx *ctx = container_of(ref, struct zl_ctx, ref);
+
+	/* No allocation can be running: each holds a reference. */
+	zl_mpol_put(rcu_dereference_protected(ctx->policy, true));
+	kfree(ctx->il.weights);
+	kfree(ctx->node_pages);
+	kfree(ctx);
+}
+
+void zl_ctx_put(struct zl_ctx *ctx)
+{
+	kref_put(&ctx->ref, zl_ctx_release);
+}
+
+static struct zl_ctx *zl_ctx_find_locked(const char *name)
+{
+	struct zl_ctx *ctx;
+
+	lockdep_assert_held(&zl_ctx_lock);
+
+	list_for_each_entry(ctx, &zl_ctx_list, node)
+		if (!strcmp(ctx->name, name))
+			return ctx;
+	return NULL;
+}
+
+/* The context named @name with a reference, or NULL. */
+struct zl_ctx *zl_ctx_find(const char *name)
+{
+	struct zl_ctx *ctx;
+
+	mutex_lock(&zl_ctx_lock);
+	ctx = zl_ctx_find_locked(name);
+	if (ctx)
+		kref_get(&ctx->ref);
+	mutex_unlock(&zl_ctx_lock);
+	return ctx;
+}
+
+static struct zl_ctx *zl_ctx_new(const char *name)
+{
+	struct zl_ctx *ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	struct zl_mempolicy *pol;
+	int nid;
+
+	if (!ctx)
+		return NULL;
+	ctx->node_pages = kcalloc(nr_node_ids, sizeof(*ctx->node_pages),
+				  GFP_KERNEL);
+	ctx->il.weights = kmalloc_array(nr_node_ids, sizeof(u8), GFP_KERNEL);
+	pol = zl_mpol_default();
+	if (!ctx->node_pages || !ctx->il.weights || !pol) {
+		zl_mpol_put(pol);
+		kfree(ctx->il.weights);
+		kfree(ctx->node_pages);
+		kfree(ctx);
+		return NULL;
+	}
+	for (nid = 0; nid < nr_node_ids; nid++)
+		ctx->il.weights[nid] = 1;
+	strscpy(ctx->name, name, sizeof(ctx->name));
+	kref_init(&ctx->ref);
+	spin_lock_init(&ctx->lock);
+	seqcount_spinlock_init(&ctx->mems_seq, &ctx->lock);
+	/* A new context is in the root cpuset: every node with memory. */
+	ctx->mems_allowed = node_states[N_MEMORY];
+	pol->mems = ctx->mems_allowed;
+	RCU_INIT_POINTER(ctx->policy, pol);
+	spin_lock_init(&ctx->il.lock);
+	ctx->il.cur = MAX_NUMNODES - 1;
+	return ctx;
+}
+
+/**
+ * zl_ctx_create() - a new context with the root cpuset's mems and the
+ * default policy, and its debugfs directory.
+ * @name:	1 .. ZL_NAME_MAX - 1 of [a-z0-9_-].
+ *
+ * Return: 0, -EINVAL for a bad name, -EEXIST, -ENOSPC past ZL_MAX_CTX,
+ * -ENOMEM.
+ */
+int zl_ctx_create(const char *name)
+{
+	struct zl_ctx *ctx, *pos;
+	unsigned int n = 0;
+	int ret = 0;
+
+	ctx = zl_ctx_new(name);
+	if (!ctx)
+		return -ENOMEM;
+	mutex_lock(&zl_ctx_lock);
+	list_for_each_entry(pos, &zl_ctx_list, node)
+		n++;
+	if (zl_ctx_find_locked(name))
+		ret = -EEXIST;
+	else if (n >= ZL_MAX_CTX)
+		ret = -ENOSPC;
+	if (!ret) {
+		ctx->dir = zl_debugfs_ctx_create(ctx);
+		list_add_tail(&ctx->node, &zl_ctx_list);
+	}
+	mutex_unlock(&zl_ctx_lock);
+	if (ret)
+		zl_ctx_put(ctx);
+	return ret;
+}
+
+/**
+ * zl_ctx_destroy() - remove a context nobody uses.
+ * @name:	its name.
+ *
+ * Return: 0, -ENOENT, or -EBUSY while an alloc file or stress worker
+ * uses it.
+ */
+int zl_ctx_destroy(const char *name)
+{
+	struct zl_ctx *ctx;
+	int ret = 0;
+
+	mutex_lock(&zl_ctx_lock);
+	ctx = zl_ctx_find_locked(name);
+	if (!ctx)
+		ret = -ENOENT;
+	else if (kref_read(&ctx->ref) != 1)
+		ret = -EBUSY;
+	else
+		list_del(&ctx->node);
+	mutex_unlock(&zl_ctx_lock);
+	if (ret)
+		return ret;
+	/* Waits for readers of its files, which hold no reference. */
+	zl_debugfs_ctx_remove(ctx->dir);
+	zl_ctx_put(ctx);
+	return 0;
+}
+
+/*
+ * Replace the policy under the context's lock; the old one goes when its
+ * last allocation drops it.
+ */
+static void zl_ctx_swap_policy(struct zl_ctx *ctx, struct zl_mempolicy *pol)
+{
+	struct zl_mempolicy *old;
+
+	lockdep_assert_held(&ctx->lock);
+
+	old = rcu_dereference_protected(ctx->policy,
+					lockdep_is_held(&ctx->lock));
+	/* Pairs with rcu_dereference() in zl_ctx_get_policy(). */
+	rcu_assign_pointer(ctx->policy, pol);
+	zl_mpol_put(old);
+}
+
+/* The context's policy with a reference. */
+static struct zl_mempolicy *zl_ctx_policy_get(struct zl_ctx *ctx)
+{
+	struct zl_mempolicy *pol;
+
+	rcu_read_lock();
+	do {
+		pol = rcu_dereference(ctx->policy);
+	} while (!zl_mpol_tryget(pol));
+	rcu_read_unlock();
+	return pol;
+}
+
+/**
+ * zl_ctx_set_mems() - an injected cpuset update: new mems_allowed, and
+ * the policy rebound to them.
+ * @ctx:	the context.
+ * @mems:	the new mems, a non-empty subset of the online nodes.
+ *
+ * The rebound policy is built before the lock is taken (it allocates);
+ * if the policy was replaced meanwhile, the new one is rebound instead.
+ *
+ * Return: 0, or -ENOMEM with nothing changed.
+ */
+int zl_ctx_set_mems(struct zl_ctx *ctx, const nodemask_t *mems)
+{
+	struct zl_mempolicy *old, *pol;
+
+	for (;;) {
+		old = zl_ctx_policy_get(ctx);
+		pol = zl_mpol_rebind(old, mems);
+		if (!pol) {
+			zl_mpol_put(old);
+			return -ENOMEM;
+		}
+		spin_lock(&ctx->lock);
+		/* Our reference on @old makes the comparison exact. */
+		if (rcu_access_pointer(ctx->policy) == old)
+			break;
+		spin_unlock(&ctx->lock);
+		zl_mpol_put(pol);
+		zl_mpol_put(old);
+	}
+	write_seqcount_begin(&ctx->mems_seq);
+	ctx->mems_allowed = *mems;
+	zl_ctx_swap_policy(ctx, pol);
+	write_seqcount_end(&ctx->mems_seq);
+	spin_unlock(&ctx->lock);
+	zl_mpol_put(old);
+	atomic64_inc(&ctx->rebinds);
+	return 0;
+}
+
+static void zl_ctx_read_mems(struct zl_ctx *ctx, nodemask_t *mems)
+{
+	unsigned int seq;
+
+	do {
+		seq = read_seqcount_begin(&ctx->mems_seq);
+		*mems = ctx->mems_allowed;
+	} while (read_seqcount_retry(&ctx->mems_seq, seq));
+}
+
+/**
+ * zl_ctx_set_policy() - a new policy from a string, in the current mems.
+ * @ctx:	the context.
+ * @str:	the policy string.
+ *
+ * Return: 0 or as zl_mpol_parse().
+ */
+int zl_ctx_set_policy(struct zl_ctx *ctx, const char *str)
+{
+	char work[ZL_MPOL_STR_MAX];
+	struct zl_mempolicy *pol;
+	nodemask_t mems;
+
+	for (;;) {
+		zl_ctx_read_mems(ctx, &mems);
+		/* Parsing cuts the string up: parse a fresh copy each time. */
+		if (strscpy(work, str, sizeof(work)) < 0)
+			return -EINVAL;
+		pol = zl_mpol_parse(work, &mems);
+		if (IS_ERR(pol))
+			return PTR_ERR(pol);
+		spin_lock(&ctx->lock);
+		/* Made for the mems in force: publish it. */
+		if (nodes_equal(ctx->mems_allowed, mems))
+			break;
+		spin_unlock(&ctx->lock);
+		zl_mpol_put(pol);
+	}
+	zl_ctx_swap_policy(ctx, pol);
+	spin_unlock(&ctx->lock);
+	return 0;
+}
+
+/* The context's policy with a reference, and its mems, consistently. */
+static struct zl_mempolicy *zl_ctx_get_policy(struct zl_ctx *ctx,
+					      nodemask_t *mems,
+					      unsigned int *seq)
+{
+	*seq = read_seqcount_begin(&ctx->mems_seq);
+	*mems = ctx->mems_allowed;
+	return zl_ctx_policy_get(ctx);
+}
+
+/*
+ * One try under @pol within @mems: prefer_many first within its nodes
+ * without the slow path, then anywhere allowed.
+ */
+static struct page *zl_policy_try(const struct zl_mempolicy *pol,
+				  const nodemask_t *mems, struct zl_il *il,
+				  long ilx, unsigned int order,
+				  unsigned int flags, seqcount_spinlock_t *seqc,
+				  unsigned int seq)
+{
+	nodemask_t mask, first;
+	struct zl_alloc_req req = {
+		.mask = &mask, .flags = flags, .mems_seq = seqc,
+		.mems_cookie = seq,
+	};
+	struct page *page;
+
+	req.nid = zl_mpol_target(pol, mems, il, ilx, &mask, &first);
+	if (pol->mode == ZL_MPOL_PREFERRED_MANY && !nodes_empty(first)) {
+		struct zl_alloc_req fast = req;
+
+		fast.mask = &first;
+		fast.flags |= ZL_ALLOC_NOSLOW;
+		page = zl_alloc_req(order, &fast);
+		if (page)
+			return page;
+	}
+	page = zl_alloc_req(order, &req);
+	/* The walk never leaves the mask; check it, it is cheap. */
+	if (page && !node_isset(page_to_nid(page), mask))
+		zl_count(ZL_STAT_POLICY_VIOLATION);
+	return page;
+}
+
+/*
+ * A failure that a retry would have turned into a success: mems changed
+ * under it (the retry is off) and a newly allowed zone has memory.
+ */
+static void zl_check_premature(const nodemask_t *used, const nodemask_t *now,
+			       unsigned int order)
+{
+	int nid, idx;
+
+	if (nodes_equal(*used, *now))
+		return;
+	for_each_node_mask(nid, *now) {
+		if (node_isset(nid, *used))
+			continue;
+		for (idx = 0; idx < MAX_NR_ZONES; idx++) {
+			struct zl_zone *zone = zl_zone_get(nid, idx);
+
+			if (READ_ONCE(zone->managed) &&
+			    zl_zone_watermark_ok(zone, order,
+						 zl_wmark(zone, ZL_WMARK_MIN),
+						 MAX_NR_ZONES - 1)) {
+				zl_count(ZL_STAT_PREMATURE_OOM);
+				return;
+			}
+		}
+	}
+}
+
+/**
+ * zl_ctx_alloc() - allocate under a context's policy and mems_allowed.
+ * @ctx:	the context.
+ * @pol:	a policy to use instead of the context's (a region's), or
+ *		NULL.
+ * @ilx:	the page's offset in @pol's region, or -1.
+ * @order:	the order.
+ * @flags:	ZL_ALLOC_*.
+ *
+ * Return: the first page, or NULL.
+ */
+struct page *zl_ctx_alloc(struct zl_ctx *ctx, const struct zl_mempolicy *pol,
+			  long ilx, unsigned int order, unsigned int flags)
+{
+	struct zl_mempolicy *use;
+	nodemask_t mems, now;
+	struct page *page;
+	unsigned int seq;
+
+	for (;;) {
+		use = zl_ctx_get_policy(ctx, &mems, &seq);
+		page = zl_policy_try(pol ?: use, &mems, &ctx->il, ilx, order,
+				     flags, &ctx->mems_seq, seq);
+		zl_mpol_put(use);
+		if (page || !read_seqcount_retry(&ctx->mems_seq, seq))
+			break;
+		if (!READ_ONCE(zl_mems_retry)) {
+			zl_ctx_read_mems(ctx, &now);
+			zl_check_premature(&mems, &now, order);
+			break;
+		}
+		atomic64_inc(&ctx->retries);
+	}
+	atomic64_inc(page ? &ctx->allocs : &ctx->fails);
+	return page;
+}
+
+#ifdef CONFIG_CPUSETS
+/* What read_mems_allowed_begin() reads, without its unexported key. */
+static seqcount_spinlock_t *zl_task_mems(nodemask_t *mems, unsigned int *seq)
+{
+	*seq = read_seqcount_begin(&current->mems_allowed_seq);
+	nodes_and(*mems, current->mems_allowed, node_states[N_MEMORY]);
+	return &current->mems_allowed_seq;
+}
+#else
+static seqcount_spinlock_t *zl_task_mems(nodemask_t *mems, unsigned int *seq)
+{
+	*seq = 0;
+	*mems = node_states[N_MEMORY];
+	return NULL;
+}
+#endif
+
+/* The default policy of a task without one: local allocation. */
+static const struct zl_mempolicy zl_local_policy = { .mode = ZL_MPOL_LOCAL };
+
+/**
+ * zl_task_alloc() - allocate for the calling task, within its real
+ * cpuset's mems_allowed, retrying while a cpuset update changes them.
+ * @pol:	a region's policy, or NULL for the default (local) policy.
+ * @ilx:	the page's offset in @pol's region, or -1.
+ * @order:	the order.
+ * @nid:	preferred node, or NUMA_NO_NODE.
+ * @flags:	ZL_ALLOC_*.
+ *
+ * Return: the first page, or NULL.
+ */
+struct page *zl_task_alloc(const struct zl_mempolicy *pol, long ilx,
+			   unsigned int order, int nid, unsigned int flags)
+{
+	seqcount_spinlock_t *seqc;
+	nodemask_t mems;
+	struct page *page;
+	unsigned int seq;
+
+	for (;;) {
+		seqc = zl_task_mems(&mems, &seq);
+		if (!pol && nid != NUMA_NO_NODE) {
+			struct zl_alloc_req req = {
+				.nid = nid, .mask = &mems, .flags = flags,
+				.mems_seq = seqc, .mems_cookie = seq,
+			};
+
+			page = zl_alloc_req(order, &req);
+		} else {
+			page = zl_policy_try(pol ?: &zl_local_policy, &mems,
+					     NULL, ilx, order, flags, seqc, seq);
+		}
+		if (page || !seqc || !READ_ONCE(zl_mems_retry) ||
+		    !read_seqcount_retry(seqc, seq))
+			return page;
+	}
+}
+
+/* Count a context's users' pages per node. */
+void zl_ctx_account(struct zl_ctx *ctx, struct page *page, unsigned int order,
+		    bool alloc)
+{
+	long n = alloc ? 1L << order : -(1L << order);
+
+	atomic_long_add(n, &ctx->node_pages[page_to_nid(page)]);
+}
+
+int zl_ctx_set_weight(struct zl_ctx *ctx, unsigned int nid, unsigned int w)
+{
+	if (nid >= nr_node_ids || !node_online(nid))
+		return -ENOENT;
+	if (!w || w > 255)
+		return -ERANGE;
+	/* Pairs with READ_ONCE() in zl_il_next(). */
+	WRITE_ONCE(ctx->il.weights[nid], w);
+	return 0;
+}
+
+void zl_contexts_show(struct seq_file *m)
+{
+	struct zl_ctx *ctx;
+
+	mutex_lock(&zl_ctx_lock);
+	list_for_each_entry(ctx, &zl_ctx_list, node)
+		seq_printf(m, "%s\n", ctx->name);
+	mutex_unlock(&zl_ctx_lock);
+}
+
+void zl_ctx_show_mems(struct seq_file *m, struct zl_ctx *ctx)
+{
+	nodemask_t mems;
+	unsigned int seq;
+
+	do {
+		seq = read_seqcount_begin(&ctx->mems_seq);
+		mems = ctx->mems_allowed;
+	} while (read_seqcount_retry(&ctx->mems_seq, seq));
+	seq_printf(m, "%*pbl\n", nodemask_pr_args(&mems));
+}
+
+void zl_ctx_show_policy(struct seq_file *m, struct zl_ctx *ctx)
+{
+	char buf[ZL_MPOL_STR_MAX];
+
+	rcu_read_lock();
+	zl_mpol_format(buf, sizeof(buf), rcu_dereference(ctx->policy));
+	rcu_read_unlock();
+	seq_printf(m, "%s\n", buf);
+}
+
+void zl_ctx_show_numa(struct seq_file *m, struct zl_ctx *ctx)
+{
+	int nid;
+
+	for_each_node_state(nid, N_MEMORY)
+		seq_printf(m, "node %d %ld\n", nid,
+			   atomic_long_read(&ctx->node_pages[nid]));
+}
+
+void zl_ctx_show_stats(struct seq_file *m, struct zl_ctx *ctx)
+{
+	seq_printf(m, "allocs %lld\nfails %lld\nretries %lld\nrebinds %lld\nusers %u\n",
+		   atomic64_read(&ctx->allocs), atomic64_read(&ctx->fails),
+		   atomic64_read(&ctx->retries), atomic64_read(&ctx->rebinds),
+		   kref_read(&ctx->ref) - 1);
+}
+
+void zl_ctx_show_weights(struct seq_file *m, struct zl_ctx *ctx)
+{
+	int nid;
+
+	for_each_online_node(nid)
+		seq_printf(m, "node %d %u\n", nid, READ_ONCE(ctx->il.weights[nid]));
+}
+
+/* Remove every context, at unload, after their users are gone. */
+void zl_contexts_exit(void)
+{
+	struct zl_ctx *ctx, *tmp;
+
+	mutex_lock(&zl_ctx_lock);
+	list_for_each_entry_safe(ctx, tmp, &zl_ctx_list, node) {
+		list_del(&ctx->node);
+		WARN_ON_ONCE(kref_read(&ctx->ref) != 1);
+		zl_ctx_put(ctx);
+	}
+	mutex_unlock(&zl_ctx_lock);
+}
