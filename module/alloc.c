@@ -44,6 +44,21 @@ static struct page *zl_rmqueue(struct zl_zone *zone, unsigned int order)
 /* Retries of one seqlock-mode walk before the allocation may fail. */
 #define ZL_WALK_RETRIES	16
 
+/*
+ * The mark a walk keeps.  ZL_WMARK_OOM is the victims' reserve: half the
+ * min mark may go, as ALLOC_OOM lets __zone_watermark_ok() do.
+ */
+static unsigned long zl_walk_mark(const struct zl_zone *zone,
+				  enum zl_wmark wmark)
+{
+	unsigned long min;
+
+	if (wmark != ZL_WMARK_OOM)
+		return zl_wmark(zone, wmark);
+	min = zl_wmark(zone, ZL_WMARK_MIN);
+	return min - min / 2;
+}
+
 /* One walk of a zonelist: the first zone above @wmark that has a page. */
 static struct page *zl_walk_alloc(struct zl_walk *w, unsigned int order,
 				  enum zl_wmark wmark)
@@ -61,7 +76,7 @@ static struct page *zl_walk_alloc(struct zl_walk *w, unsigned int order,
 		if (!zl_walk_allowed(w, zone))
 			continue;
 		zl_walk_visit(w, zone);
-		if (!zl_zone_watermark_ok(zone, order, zl_wmark(zone, wmark),
+		if (!zl_zone_watermark_ok(zone, order, zl_walk_mark(zone, wmark),
 					  MAX_NR_ZONES - 1))
 			continue;
 		page = zl_rmqueue(zone, order);
@@ -99,6 +114,28 @@ static struct page *zl_try_alloc(unsigned int order,
 }
 
 /*
+ * Nothing else helped: a victim takes from the OOM reserve; anyone else
+ * declares OOM, which picks a victim and waits a little for its pages,
+ * then tries once more (with the reserve if it picked the caller).
+ */
+static struct page *zl_alloc_oom(unsigned int order,
+				 const struct zl_alloc_req *req, int nid)
+{
+	struct page *page;
+
+	if (!zl_oom_reserve_allowed(req->owner)) {
+		if (!zl_oom_kill(req))
+			return NULL;
+		if (!zl_oom_reserve_allowed(req->owner))
+			return zl_try_alloc(order, req, nid, ZL_WMARK_MIN, false);
+	}
+	page = zl_try_alloc(order, req, nid, ZL_WMARK_OOM, false);
+	if (page)
+		zl_count(ZL_STAT_OOM_RESERVE_ALLOCS);
+	return page;
+}
+
+/*
  * Is this the allocation's last chance?  Not while the mems_allowed its
  * nodemask came from is changing: the caller retries with the new one.
  */
@@ -122,6 +159,7 @@ struct page *zl_alloc_req(unsigned int order, const struct zl_alloc_req *req)
 {
 	int nid = req->nid == NUMA_NO_NODE ? numa_node_id() : req->nid;
 	struct page *page = NULL;
+	bool last;
 
 	if (order >= ZL_NR_ORDERS)
 		goto out;
@@ -134,7 +172,10 @@ struct page *zl_alloc_req(unsigned int order, const struct zl_alloc_req *req)
 		goto out;
 	/* Pages parked in other CPUs' lists are free memory too. */
 	zl_pcp_drain_all();
-	page = zl_try_alloc(order, req, nid, ZL_WMARK_MIN, zl_alloc_last(req));
+	last = zl_alloc_last(req);
+	page = zl_try_alloc(order, req, nid, ZL_WMARK_MIN, last);
+	if (!page && last && req->owner)
+		page = zl_alloc_oom(order, req, nid);
 out:
 	if (page) {
 		zl_count(ZL_STAT_ALLOC_SUCCESS);
@@ -169,12 +210,19 @@ void zl_free_pages(struct page *page, unsigned int order)
 		zl_pcp_free(zone, page);
 }
 
+/* The OOM reaper on an alloc file that is a victim itself. */
+static void zl_holder_reap_owner(struct zl_owner *o)
+{
+	zl_holder_reap(container_of(o, struct zl_holder, owner), false);
+}
+
 /**
  * zl_holder_create() - a new, empty owner of zonelab pages.
+ * @name:	its name as an OOM candidate.
  *
  * Return: the holder, or NULL when out of memory.
  */
-struct zl_holder *zl_holder_create(void)
+struct zl_holder *zl_holder_create(const char *name)
 {
 	struct zl_holder *h = kzalloc(sizeof(*h), GFP_KERNEL);
 
@@ -182,13 +230,23 @@ struct zl_holder *zl_holder_create(void)
 		return NULL;
 	h->node_pages = kcalloc(nr_node_ids, sizeof(*h->node_pages),
 				GFP_KERNEL);
-	if (!h->node_pages) {
+	if (!h->node_pages ||
+	    zl_owner_init(&h->owner, "file", name, zl_holder_reap_owner)) {
+		kfree(h->node_pages);
 		kfree(h);
 		return NULL;
 	}
 	mutex_init(&h->lock);
 	INIT_LIST_HEAD(&h->pages);
+	INIT_LIST_HEAD(&h->ctx_node);
+	zl_owner_register(&h->owner);
 	return h;
+}
+
+/* Who the holder's pages are charged to: its context, or itself. */
+static struct zl_owner *zl_holder_owner(struct zl_holder *h)
+{
+	return h->ctx ? &h->ctx->owner : &h->owner;
 }
 
 static void __zl_holder_put(struct zl_holder *h, struct page *page)
@@ -200,9 +258,37 @@ static void __zl_holder_put(struct zl_holder *h, struct page *page)
 	list_del(&page->lru);
 	h->nr_pages -= 1UL << order;
 	h->node_pages[page_to_nid(page)] -= 1UL << order;
-	if (h->ctx)
-		zl_ctx_account(h->ctx, page, order, false);
 	zl_free_pages(page, order);
+	zl_owner_charge(zl_holder_owner(h), page, order, false);
+}
+
+/**
+ * zl_holder_reap() - the OOM reaper frees every page of a holder whose
+ * owner is a victim; its next write fails with -ENOMEM, its reads say
+ * how much was reaped.
+ * @h:		the holder.
+ * @trylock:	give up if the holder is busy (the caller holds a lock the
+ *		holder's allocations may wait for); the reaper comes again.
+ */
+void zl_holder_reap(struct zl_holder *h, bool trylock)
+{
+	unsigned long pages;
+
+	if (trylock) {
+		if (!mutex_trylock(&h->lock))
+			return;
+	} else {
+		mutex_lock(&h->lock);
+	}
+	pages = h->nr_pages;
+	while (!list_empty(&h->pages))
+		__zl_holder_put(h, list_last_entry(&h->pages, struct page, lru));
+	if (pages) {
+		h->reaped += pages;
+		h->reap_pending = true;
+		zl_owner_reaped(zl_holder_owner(h), pages);
+	}
+	mutex_unlock(&h->lock);
 }
 
 /*
@@ -219,8 +305,11 @@ static int zl_holder_bind(struct zl_holder *h, struct zl_holder_req *req)
 	if (h->ctx && h->ctx != req->ctx)
 		return -EBUSY;
 	if (!h->ctx) {
+		if (h->nr_pages)
+			return -EBUSY;	/* its pages are charged to itself */
 		h->ctx = req->ctx;
 		req->ctx = NULL;
+		zl_ctx_add_holder(h->ctx, h);
 	}
 	return 0;
 }
@@ -240,7 +329,7 @@ static struct page *zl_holder_alloc_one(struct zl_holder *h,
 		page = zl_ctx_alloc(h->ctx, pol, ilx, req->order, req->flags);
 	else
 		page = zl_task_alloc(pol, ilx, req->order, req->nid,
-				     req->flags);
+				     req->flags, &h->owner);
 	/* The lookup's reference, if the region gave a policy. */
 	if (pol)
 		zl_mpol_cond_put(pol);
@@ -263,6 +352,11 @@ long zl_holder_alloc(struct zl_holder *h, struct zl_holder_req *req)
 
 	mutex_lock(&h->lock);
 	ret = zl_holder_bind(h, req) ?: ret;
+	/* The reaper took its pages: say so once, as a killed task would. */
+	if (h->reap_pending) {
+		h->reap_pending = false;
+		ret = -ENOMEM;
+	}
 	for (i = 0; i < req->count && ret > 0; i++) {
 		struct page *page = zl_holder_alloc_one(h, req, i);
 
@@ -275,8 +369,7 @@ long zl_holder_alloc(struct zl_holder *h, struct zl_holder_req *req)
 		list_add_tail(&page->lru, &h->pages);
 		h->nr_pages += 1UL << req->order;
 		h->node_pages[page_to_nid(page)] += 1UL << req->order;
-		if (h->ctx)
-			zl_ctx_account(h->ctx, page, req->order, true);
+		zl_owner_charge(zl_holder_owner(h), page, req->order, true);
 		cond_resched();
 	}
 	mutex_unlock(&h->lock);
@@ -307,17 +400,37 @@ unsigned long zl_holder_free(struct zl_holder *h, unsigned long count)
 void zl_holder_destroy(struct zl_holder *h)
 {
 	zl_holder_free(h, ULONG_MAX);
-	if (h->ctx)
+	if (h->ctx) {
+		zl_ctx_del_holder(h->ctx, h);
 		zl_ctx_put(h->ctx);
+	}
+	zl_owner_unregister(&h->owner);
+	zl_owner_destroy(&h->owner);
 	mutex_destroy(&h->lock);
 	kfree(h->node_pages);
 	kfree(h);
 }
 
-/* Enough for zl_holder_format(): a "pages" line and a line per node. */
+/* The holder's own oom_score_adj; -EINVAL once bound (the context's). */
+int zl_holder_set_oom_score_adj(struct zl_holder *h, int adj)
+{
+	int ret = 0;
+
+	if (adj < ZL_OOM_ADJ_MIN || adj > ZL_OOM_ADJ_MAX)
+		return -ERANGE;
+	mutex_lock(&h->lock);
+	if (h->ctx)
+		ret = -EINVAL;
+	else
+		WRITE_ONCE(h->owner.oom_score_adj, adj);
+	mutex_unlock(&h->lock);
+	return ret;
+}
+
+/* Enough for zl_holder_format(): "pages", a line per node, "reaped". */
 size_t zl_holder_text_size(void)
 {
-	return 32 + nr_node_ids * 32;
+	return 64 + nr_node_ids * 32;
 }
 
 /**
@@ -339,6 +452,9 @@ size_t zl_holder_format(struct zl_holder *h, char *buf, size_t size)
 	for_each_node_state(nid, N_MEMORY)
 		len += scnprintf(buf + len, size - len, "node %d %lu\n", nid,
 				 h->node_pages[nid]);
+	if (h->reaped)
+		len += scnprintf(buf + len, size - len, "reaped %lu\n",
+				 h->reaped);
 	mutex_unlock(&h->lock);
 	return len;
 }

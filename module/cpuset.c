@@ -46,9 +46,10 @@ static void zl_ctx_release(struct kref *ref)
 	struct zl_ctx *ctx = container_of(ref, struct zl_ctx, ref);
 
 	/* No allocation can be running: each holds a reference. */
+	zl_owner_unregister(&ctx->owner);
+	zl_owner_destroy(&ctx->owner);
 	zl_mpol_put(rcu_dereference_protected(ctx->policy, true));
 	kfree(ctx->il.weights);
-	kfree(ctx->node_pages);
 	kfree(ctx);
 }
 
@@ -82,6 +83,37 @@ struct zl_ctx *zl_ctx_find(const char *name)
 	return ctx;
 }
 
+/*
+ * The reaper on a context: every alloc file bound to it loses its pages
+ * (one busy allocating is left for the reaper's next pass); its stress
+ * workers free theirs when they see the mark.
+ */
+static void zl_ctx_reap(struct zl_owner *o)
+{
+	struct zl_ctx *ctx = container_of(o, struct zl_ctx, owner);
+	struct zl_holder *h;
+
+	mutex_lock(&ctx->users_lock);
+	list_for_each_entry(h, &ctx->holders, ctx_node)
+		zl_holder_reap(h, true);
+	mutex_unlock(&ctx->users_lock);
+}
+
+/* Bind an alloc file to the context: its pages are the context's. */
+void zl_ctx_add_holder(struct zl_ctx *ctx, struct zl_holder *h)
+{
+	mutex_lock(&ctx->users_lock);
+	list_add_tail(&h->ctx_node, &ctx->holders);
+	mutex_unlock(&ctx->users_lock);
+}
+
+void zl_ctx_del_holder(struct zl_ctx *ctx, struct zl_holder *h)
+{
+	mutex_lock(&ctx->users_lock);
+	list_del(&h->ctx_node);
+	mutex_unlock(&ctx->users_lock);
+}
+
 static struct zl_ctx *zl_ctx_new(const char *name)
 {
 	struct zl_ctx *ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
@@ -90,17 +122,17 @@ static struct zl_ctx *zl_ctx_new(const char *name)
 
 	if (!ctx)
 		return NULL;
-	ctx->node_pages = kcalloc(nr_node_ids, sizeof(*ctx->node_pages),
-				  GFP_KERNEL);
 	ctx->il.weights = kmalloc_array(nr_node_ids, sizeof(u8), GFP_KERNEL);
 	pol = zl_mpol_default();
-	if (!ctx->node_pages || !ctx->il.weights || !pol) {
+	if (!ctx->il.weights || !pol ||
+	    zl_owner_init(&ctx->owner, "ctx", name, zl_ctx_reap)) {
 		zl_mpol_put(pol);
 		kfree(ctx->il.weights);
-		kfree(ctx->node_pages);
 		kfree(ctx);
 		return NULL;
 	}
+	mutex_init(&ctx->users_lock);
+	INIT_LIST_HEAD(&ctx->holders);
 	for (nid = 0; nid < nr_node_ids; nid++)
 		ctx->il.weights[nid] = 1;
 	strscpy(ctx->name, name, sizeof(ctx->name));
@@ -143,6 +175,7 @@ int zl_ctx_create(const char *name)
 	if (!ret) {
 		ctx->dir = zl_debugfs_ctx_create(ctx);
 		list_add_tail(&ctx->node, &zl_ctx_list);
+		zl_owner_register(&ctx->owner);
 	}
 	mutex_unlock(&zl_ctx_lock);
 	if (ret)
@@ -310,12 +343,12 @@ static struct page *zl_policy_try(const struct zl_mempolicy *pol,
 				  const nodemask_t *mems, struct zl_il *il,
 				  long ilx, unsigned int order,
 				  unsigned int flags, seqcount_spinlock_t *seqc,
-				  unsigned int seq)
+				  unsigned int seq, struct zl_owner *owner)
 {
 	nodemask_t mask, first;
 	struct zl_alloc_req req = {
 		.mask = &mask, .flags = flags, .mems_seq = seqc,
-		.mems_cookie = seq,
+		.mems_cookie = seq, .owner = owner,
 	};
 	struct page *page;
 
@@ -386,7 +419,7 @@ struct page *zl_ctx_alloc(struct zl_ctx *ctx, const struct zl_mempolicy *pol,
 	for (;;) {
 		use = zl_ctx_get_policy(ctx, &mems, &seq);
 		page = zl_policy_try(pol ?: use, &mems, &ctx->il, ilx, order,
-				     flags, &ctx->mems_seq, seq);
+				     flags, &ctx->mems_seq, seq, &ctx->owner);
 		zl_mpol_put(use);
 		if (page || !read_seqcount_retry(&ctx->mems_seq, seq))
 			break;
@@ -429,11 +462,13 @@ static const struct zl_mempolicy zl_local_policy = { .mode = ZL_MPOL_LOCAL };
  * @order:	the order.
  * @nid:	preferred node, or NUMA_NO_NODE.
  * @flags:	ZL_ALLOC_*.
+ * @owner:	who the pages are for (OOM), or NULL.
  *
  * Return: the first page, or NULL.
  */
 struct page *zl_task_alloc(const struct zl_mempolicy *pol, long ilx,
-			   unsigned int order, int nid, unsigned int flags)
+			   unsigned int order, int nid, unsigned int flags,
+			   struct zl_owner *owner)
 {
 	seqcount_spinlock_t *seqc;
 	nodemask_t mems;
@@ -446,26 +481,19 @@ struct page *zl_task_alloc(const struct zl_mempolicy *pol, long ilx,
 			struct zl_alloc_req req = {
 				.nid = nid, .mask = &mems, .flags = flags,
 				.mems_seq = seqc, .mems_cookie = seq,
+				.owner = owner,
 			};
 
 			page = zl_alloc_req(order, &req);
 		} else {
 			page = zl_policy_try(pol ?: &zl_local_policy, &mems,
-					     NULL, ilx, order, flags, seqc, seq);
+					     NULL, ilx, order, flags, seqc, seq,
+					     owner);
 		}
 		if (page || !seqc || !READ_ONCE(zl_mems_retry) ||
 		    !read_seqcount_retry(seqc, seq))
 			return page;
 	}
-}
-
-/* Count a context's users' pages per node. */
-void zl_ctx_account(struct zl_ctx *ctx, struct page *page, unsigned int order,
-		    bool alloc)
-{
-	long n = alloc ? 1L << order : -(1L << order);
-
-	atomic_long_add(n, &ctx->node_pages[page_to_nid(page)]);
 }
 
 int zl_ctx_set_weight(struct zl_ctx *ctx, unsigned int nid, unsigned int w)
@@ -517,7 +545,7 @@ void zl_ctx_show_numa(struct seq_file *m, struct zl_ctx *ctx)
 
 	for_each_node_state(nid, N_MEMORY)
 		seq_printf(m, "node %d %ld\n", nid,
-			   atomic_long_read(&ctx->node_pages[nid]));
+			   atomic_long_read(&ctx->owner.node_pages[nid]));
 }
 
 void zl_ctx_show_stats(struct seq_file *m, struct zl_ctx *ctx)
@@ -526,6 +554,19 @@ void zl_ctx_show_stats(struct seq_file *m, struct zl_ctx *ctx)
 		   atomic64_read(&ctx->allocs), atomic64_read(&ctx->fails),
 		   atomic64_read(&ctx->retries), atomic64_read(&ctx->rebinds),
 		   kref_read(&ctx->ref) - 1);
+}
+
+int zl_ctx_set_oom_score_adj(struct zl_ctx *ctx, int adj)
+{
+	if (adj < ZL_OOM_ADJ_MIN || adj > ZL_OOM_ADJ_MAX)
+		return -ERANGE;
+	WRITE_ONCE(ctx->owner.oom_score_adj, adj);
+	return 0;
+}
+
+void zl_ctx_show_oom_score_adj(struct seq_file *m, struct zl_ctx *ctx)
+{
+	seq_printf(m, "%d\n", READ_ONCE(ctx->owner.oom_score_adj));
 }
 
 void zl_ctx_show_weights(struct seq_file *m, struct zl_ctx *ctx)

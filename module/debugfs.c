@@ -14,6 +14,7 @@
 #include <linux/fs.h>
 #include <linux/kernel.h>
 #include <linux/nodemask.h>
+#include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -326,6 +327,14 @@ static long zl_alloc_cmd(struct zl_holder *h, char *cmd)
 			zl_ctx_put(a.ctx);
 		return ret < 0 ? ret : 0;
 	}
+	if (verb && !strcmp(verb, "oom_score_adj")) {
+		int adj;
+
+		arg = zl_next_word(&cmd);
+		if (!arg || zl_next_word(&cmd) || kstrtoint(arg, 10, &adj))
+			return -EINVAL;
+		return zl_holder_set_oom_score_adj(h, adj);
+	}
 	if (!verb || strcmp(verb, "free"))
 		return -EINVAL;
 	arg = zl_next_word(&cmd);
@@ -361,7 +370,10 @@ static int alloc_open(struct inode *inode, struct file *file)
 
 	if (!af)
 		return -ENOMEM;
-	af->holder = zl_holder_create();
+	char name[ZL_NAME_MAX];
+
+	snprintf(name, sizeof(name), "pid%d", task_tgid_nr(current));
+	af->holder = zl_holder_create(name);
 	if (!af->holder) {
 		kfree(af);
 		return -ENOMEM;
@@ -478,6 +490,12 @@ static int zl_parse_stress_opt(char *tok, struct zl_stress_args *a,
 	ret = zl_parse_ctx_arg(tok, &a->ctx);
 	if (ret)
 		return ret < 0 ? ret : 0;
+	if (!strncmp(tok, "oom_score_adj=", 14)) {
+		if (kstrtoint(tok + 14, 10, &a->oom_score_adj))
+			return -EINVAL;
+		return a->oom_score_adj < ZL_OOM_ADJ_MIN ||
+		       a->oom_score_adj > ZL_OOM_ADJ_MAX ? -ERANGE : 0;
+	}
 	if (strncmp(tok, "cpus=", 5) || cpulist_parse(tok + 5, cpus))
 		return -EINVAL;
 	a->cpus = cpus;
@@ -823,6 +841,15 @@ static int zl_ctx_weights_cmd(struct zl_ctx *ctx, char *cmd)
 	return zl_ctx_set_weight(ctx, nid, w);
 }
 
+static int zl_ctx_oom_adj_cmd(struct zl_ctx *ctx, char *cmd)
+{
+	int adj;
+
+	if (kstrtoint(cmd, 10, &adj))
+		return -EINVAL;
+	return zl_ctx_set_oom_score_adj(ctx, adj);
+}
+
 /* Read-only files of a context: writes are refused. */
 static int zl_ctx_ro_cmd(struct zl_ctx *ctx, char *cmd)
 {
@@ -834,6 +861,22 @@ ZL_DEFINE_CTX_FILE(policy, zl_ctx_policy_cmd, zl_ctx_show_policy);
 ZL_DEFINE_CTX_FILE(weights, zl_ctx_weights_cmd, zl_ctx_show_weights);
 ZL_DEFINE_CTX_FILE(numa, zl_ctx_ro_cmd, zl_ctx_show_numa);
 ZL_DEFINE_CTX_FILE(stats, zl_ctx_ro_cmd, zl_ctx_show_stats);
+ZL_DEFINE_CTX_FILE(oom_score_adj, zl_ctx_oom_adj_cmd,
+		   zl_ctx_show_oom_score_adj);
+
+ZL_DEFINE_SHOW_FILE(oom, zl_oom_show);
+
+/* "1": wait for the victims to go, then refuse kills; "0": allow them. */
+static int zl_oom_disable_cmd(char *cmd)
+{
+	if (!strcmp(cmd, "1"))
+		return zl_oom_set_disabled(true);
+	if (!strcmp(cmd, "0"))
+		return zl_oom_set_disabled(false);
+	return -EINVAL;
+}
+
+ZL_DEFINE_CMD_SHOW_FILE(oom_disable, zl_oom_disable_cmd, zl_oom_disabled_show);
 
 /* ctx/, the parent of every context's directory; created at init. */
 static struct dentry *zl_dbgfs_ctx_root;
@@ -848,6 +891,8 @@ struct dentry *zl_debugfs_ctx_create(struct zl_ctx *ctx)
 	debugfs_create_file("weights", 0600, dir, ctx, &ctx_weights_fops);
 	debugfs_create_file("numa", 0400, dir, ctx, &ctx_numa_fops);
 	debugfs_create_file("stats", 0400, dir, ctx, &ctx_stats_fops);
+	debugfs_create_file("oom_score_adj", 0600, dir, ctx,
+			    &ctx_oom_score_adj_fops);
 	return dir;
 }
 
@@ -891,6 +936,9 @@ void zl_debugfs_init(void)
 	debugfs_create_file("regions", 0600, zl_dbgfs_root, NULL,
 			    &regions_fops);
 	zl_dbgfs_ctx_root = debugfs_create_dir("ctx", zl_dbgfs_root);
+	debugfs_create_file("oom", 0400, zl_dbgfs_root, NULL, &oom_fops);
+	debugfs_create_file("oom_disable", 0600, zl_dbgfs_root, NULL,
+			    &oom_disable_fops);
 }
 
 void zl_debugfs_exit(void)

@@ -58,6 +58,9 @@ static int __init zl_init(void)
 	ret = zl_rebuild(false);
 	if (ret < 0)
 		goto out_hotplug_exit;
+	ret = zl_stress_init();
+	if (ret)
+		goto out_hotplug_exit;
 
 	zl_debugfs_init();
 	pr_info("loaded: %u possible nodes, generation %llu, %lu pages reserved\n",
@@ -86,6 +89,8 @@ static void __exit zl_exit(void)
 	/* Their users are gone with debugfs and stress. */
 	zl_contexts_exit();
 	zl_regions_exit();
+	zl_stress_exit();
+	zl_oom_exit();
 	zl_hotplug_exit();
 	zl_rebuild_exit();
 	zl_pcp_exit();

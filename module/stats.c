@@ -38,6 +38,9 @@ static const char * const zl_stat_names[ZL_NR_STATS] = {
 	[ZL_STAT_OFFLINE_PCP_PAGE]	= "offline_pcp_pages",
 	[ZL_STAT_HOTPLUG_VETO]		= "hotplug_vetoes",
 	[ZL_STAT_POLICY_VIOLATION]	= "policy_violations",
+	[ZL_STAT_OOM_KILLS]		= "oom_kills",
+	[ZL_STAT_OOM_RESERVE_ALLOCS]	= "oom_reserve_allocs",
+	[ZL_STAT_OOM_REAPED]		= "oom_reaped_pages",
 };
 
 void zl_count_add(enum zl_stat_item item, u64 n)

@@ -49,6 +49,18 @@ static unsigned int zl_stress_order_max;
 static unsigned int zl_stress_hold;
 static int zl_stress_nid = NUMA_NO_NODE;
 static struct zl_ctx *zl_stress_ctx;
+/*
+ * The workers as one OOM owner (when they run under no context); its
+ * mark makes every worker free what it holds.  Set up at init.
+ */
+static struct zl_owner zl_stress_owner;
+
+/* Who the workers' pages are charged to. */
+static struct zl_owner *zl_stress_owner_now(void)
+{
+	return zl_stress_ctx ? &zl_stress_ctx->owner : &zl_stress_owner;
+}
+
 /* Totals of workers already stopped; under zl_stress_lock. */
 static u64 zl_stress_done_ops, zl_stress_done_fails;
 
@@ -63,11 +75,22 @@ static void zl_ring_pop(struct zl_ring *r)
 {
 	unsigned int tail = (r->head + r->size - r->len) % r->size;
 
-	if (zl_stress_ctx)
-		zl_ctx_account(zl_stress_ctx, r->page[tail], r->order[tail],
-			       false);
 	zl_free_pages(r->page[tail], r->order[tail]);
+	zl_owner_charge(zl_stress_owner_now(), r->page[tail], r->order[tail],
+			false);
 	r->len--;
+}
+
+static void zl_stress_reap(struct zl_ring *r, struct zl_owner *owner)
+{
+	unsigned long pages = 0;
+
+	while (r->len) {
+		pages += 1UL << r->order[(r->head + r->size - r->len) % r->size];
+		zl_ring_pop(r);
+	}
+	if (pages)
+		zl_owner_reaped(owner, pages);
 }
 
 static void zl_stress_loop(struct zl_stress_worker *w, struct zl_ring *r)
@@ -76,13 +99,25 @@ static void zl_stress_loop(struct zl_stress_worker *w, struct zl_ring *r)
 		unsigned int order = get_random_u32() % (zl_stress_order_max + 1);
 		struct page *page;
 
-		if (zl_stress_ctx)
+		struct zl_owner *owner = zl_stress_owner_now();
+
+		/* An OOM victim frees what it holds, as a killed task would. */
+		if (READ_ONCE(owner->victim)) {
+			zl_stress_reap(r, owner);
+			schedule_timeout_interruptible(HZ / 50);
+			continue;
+		}
+		if (zl_stress_ctx) {
 			page = zl_ctx_alloc(zl_stress_ctx, NULL, -1, order, 0);
-		else
-			page = zl_alloc_pages(order, zl_stress_nid, 0);
+		} else {
+			struct zl_alloc_req req = {
+				.nid = zl_stress_nid, .owner = owner,
+			};
+
+			page = zl_alloc_req(order, &req);
+		}
 		if (page) {
-			if (zl_stress_ctx)
-				zl_ctx_account(zl_stress_ctx, page, order, true);
+			zl_owner_charge(owner, page, order, true);
 			r->page[r->head] = page;
 			r->order[r->head] = order;
 			r->head = (r->head + 1) % r->size;
@@ -203,6 +238,7 @@ int zl_stress_start(struct zl_stress_args *args)
 	zl_stress_nid = args->nid;
 	zl_stress_ctx = args->ctx;
 	args->ctx = NULL;
+	WRITE_ONCE(zl_stress_owner.oom_score_adj, args->oom_score_adj);
 	ret = zl_stress_create(threads, cpus);
 	if (ret) {
 		__zl_stress_stop();
@@ -214,6 +250,22 @@ out_unlock:
 	mutex_unlock(&zl_stress_lock);
 	cpus_read_unlock();
 	return ret;
+}
+
+int zl_stress_init(void)
+{
+	int ret = zl_owner_init(&zl_stress_owner, "stress", "workers", NULL);
+
+	if (!ret)
+		zl_owner_register(&zl_stress_owner);
+	return ret;
+}
+
+/* Context: the workers are stopped. */
+void zl_stress_exit(void)
+{
+	zl_owner_unregister(&zl_stress_owner);
+	zl_owner_destroy(&zl_stress_owner);
 }
 
 /**

@@ -118,6 +118,26 @@ TRACE_EVENT(zonelab_block,
 				       { ZL_BLOCK_GOING_OFFLINE, "going-offline" },
 				       { ZL_BLOCK_OFFLINE, "offline" })));
 
+/* zonelab's OOM chose a victim (oom.c). */
+TRACE_EVENT(zonelab_oom,
+	    TP_PROTO(unsigned int owner, long pages),
+	    TP_ARGS(owner, pages),
+	    TP_STRUCT__entry(__field(unsigned int, owner)
+			     __field(long, pages)),
+	    TP_fast_assign(__entry->owner = owner;
+			   __entry->pages = pages;),
+	    TP_printk("victim=%u pages=%ld", __entry->owner, __entry->pages));
+
+/* A victim's last page went: the OOM is resolved (oom.c). */
+TRACE_EVENT(zonelab_oom_gone,
+	    TP_PROTO(unsigned int owner, long reaped),
+	    TP_ARGS(owner, reaped),
+	    TP_STRUCT__entry(__field(unsigned int, owner)
+			     __field(long, reaped)),
+	    TP_fast_assign(__entry->owner = owner;
+			   __entry->reaped = reaped;),
+	    TP_printk("victim=%u reaped=%ld", __entry->owner, __entry->reaped));
+
 #endif /* _ZONELAB_TRACE_H */
 
 /* This part must be outside the include guard. */

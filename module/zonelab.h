@@ -103,6 +103,8 @@ enum zl_wmark {
 	ZL_WMARK_LOW,
 	ZL_WMARK_HIGH,
 	ZL_NR_WMARK,
+	/* Not a zone's: an OOM victim's reserve, half of min (alloc.c). */
+	ZL_WMARK_OOM = ZL_NR_WMARK,
 };
 
 /**
@@ -383,6 +385,9 @@ enum zl_stat_item {
 	ZL_STAT_OFFLINE_PCP_PAGE,
 	ZL_STAT_HOTPLUG_VETO,
 	ZL_STAT_POLICY_VIOLATION,
+	ZL_STAT_OOM_KILLS,
+	ZL_STAT_OOM_RESERVE_ALLOCS,
+	ZL_STAT_OOM_REAPED,
 	ZL_NR_STATS,
 };
 
@@ -497,6 +502,59 @@ void zl_pcp_disable(struct zl_zone *zone);
 int zl_pcp_enable(struct zl_zone *zone);
 int zl_pcp_count(struct zl_zone *zone, int cpu);
 
+/* oom.c */
+#define ZL_OOM_ADJ_MIN		(-1000)	/* never chosen */
+#define ZL_OOM_ADJ_MAX		1000
+
+/**
+ * struct zl_owner - an owner of zonelab pages, what zonelab's OOM picks
+ * victims among: an alloc file, the stress workers, or a context with
+ * every alloc file and worker that allocates under it.
+ * @node:	entry in oom.c's list; under zl_oom_lock.
+ * @id:		a number for `oom` and the tracepoints.
+ * @kind:	"file", "stress" or "ctx".
+ * @name:	which one.
+ * @node_pages:	pages held per node (nr_node_ids entries).
+ * @pages:	pages held in all.
+ * @reaped:	pages the reaper (or the owner, on seeing its mark) freed.
+ * @oom_score_adj: -1000 .. 1000, as the task's; -1000 exempts the owner.
+ *		Written with WRITE_ONCE().
+ * @victim:	the owner-wide victim mark; set and cleared under
+ *		zl_oom_lock, read with READ_ONCE() by allocations and workers.
+ * @kills:	times it was chosen; under zl_oom_lock.
+ * @reap:	frees the owner's pages, or NULL when its users free them
+ *		on seeing @victim (stress workers).
+ */
+struct zl_owner {
+	struct list_head node;
+	unsigned int id;
+	const char *kind;
+	char name[ZL_NAME_MAX];
+	atomic_long_t *node_pages;
+	atomic_long_t pages;
+	atomic_long_t reaped;
+	int oom_score_adj;
+	bool victim;
+	unsigned int kills;
+	void (*reap)(struct zl_owner *o);
+};
+
+struct zl_alloc_req;
+int zl_owner_init(struct zl_owner *o, const char *kind, const char *name,
+		  void (*reap)(struct zl_owner *o));
+void zl_owner_register(struct zl_owner *o);
+void zl_owner_unregister(struct zl_owner *o);
+void zl_owner_destroy(struct zl_owner *o);
+void zl_owner_charge(struct zl_owner *o, struct page *page, unsigned int order,
+		     bool alloc);
+void zl_owner_reaped(struct zl_owner *o, unsigned long pages);
+bool zl_oom_kill(const struct zl_alloc_req *req);
+bool zl_oom_reserve_allowed(const struct zl_owner *o);
+int zl_oom_set_disabled(bool disable);
+void zl_oom_disabled_show(struct seq_file *m);
+void zl_oom_show(struct seq_file *m);
+void zl_oom_exit(void);
+
 /* alloc.c */
 #define ZL_ALLOC_THISNODE	0x1	/* never fall back to another node */
 #define ZL_ALLOC_NOSLOW		0x2	/* no drain, no last try: a first try */
@@ -510,6 +568,8 @@ int zl_pcp_count(struct zl_zone *zone, int cpu);
  * @mems_seq:	the sequence count of the mems_allowed @mask was computed
  *		from, or NULL; while it moves, a failure is not the last.
  * @mems_cookie: its value then.
+ * @owner:	who the pages are for: it may be chosen as OOM victim, and
+ *		as a victim its allocations may use the OOM reserve; or NULL.
  */
 struct zl_alloc_req {
 	int nid;
@@ -517,6 +577,7 @@ struct zl_alloc_req {
 	unsigned int flags;
 	seqcount_spinlock_t *mems_seq;
 	unsigned int mems_cookie;
+	struct zl_owner *owner;
 };
 
 struct page *zl_alloc_req(unsigned int order, const struct zl_alloc_req *req);
@@ -534,6 +595,11 @@ void zl_free_pages(struct page *page, unsigned int order);
  * @node_pages:	pages held per node (nr_node_ids entries); under @lock.
  * @ctx:	the context it allocates under, with a reference, or NULL
  *		for the calling task's cpuset; set once, under @lock.
+ * @ctx_node:	entry in @ctx's holders; under its users_lock.
+ * @owner:	the holder as an OOM owner, while it is not bound to a
+ *		context (then its pages are the context's).
+ * @reaped:	pages the OOM reaper took; under @lock.
+ * @reap_pending: the next write fails with -ENOMEM; under @lock.
  */
 struct zl_holder {
 	struct mutex lock;		/* see @lock above */
@@ -541,6 +607,10 @@ struct zl_holder {
 	unsigned long nr_pages;
 	unsigned long *node_pages;
 	struct zl_ctx *ctx;
+	struct list_head ctx_node;
+	struct zl_owner owner;
+	unsigned long reaped;
+	bool reap_pending;
 };
 
 /**
@@ -565,8 +635,10 @@ struct zl_holder_req {
 	unsigned long offset;
 };
 
-struct zl_holder *zl_holder_create(void);
+struct zl_holder *zl_holder_create(const char *name);
 void zl_holder_destroy(struct zl_holder *h);
+void zl_holder_reap(struct zl_holder *h, bool trylock);
+int zl_holder_set_oom_score_adj(struct zl_holder *h, int adj);
 long zl_holder_alloc(struct zl_holder *h, struct zl_holder_req *req);
 unsigned long zl_holder_free(struct zl_holder *h, unsigned long count);
 size_t zl_holder_text_size(void);
@@ -712,7 +784,10 @@ void zl_regions_exit(void);
  * @mems_allowed: under @mems_seq.
  * @policy:	RCU-published; replaced whole under @lock, never written.
  * @il:		interleave state.
- * @node_pages:	pages its users hold, per node (nr_node_ids entries).
+ * @owner:	the OOM owner its users' pages are charged to; its
+ *		node_pages are the `numa` file.
+ * @users_lock:	protects @holders.
+ * @holders:	alloc files bound to it, for the reaper.
  * @allocs:	allocations made under it.
  * @fails:	allocations that failed.
  * @retries:	allocations retried because mems_allowed changed.
@@ -728,7 +803,9 @@ struct zl_ctx {
 	nodemask_t mems_allowed;
 	struct zl_mempolicy __rcu *policy;
 	struct zl_il il;
-	atomic_long_t *node_pages;
+	struct zl_owner owner;
+	struct mutex users_lock;	/* see @users_lock above */
+	struct list_head holders;
 	atomic64_t allocs;
 	atomic64_t fails;
 	atomic64_t retries;
@@ -746,9 +823,13 @@ int zl_ctx_set_policy(struct zl_ctx *ctx, const char *str);
 struct page *zl_ctx_alloc(struct zl_ctx *ctx, const struct zl_mempolicy *pol,
 			  long ilx, unsigned int order, unsigned int flags);
 struct page *zl_task_alloc(const struct zl_mempolicy *pol, long ilx,
-			   unsigned int order, int nid, unsigned int flags);
-void zl_ctx_account(struct zl_ctx *ctx, struct page *page, unsigned int order,
-		    bool alloc);
+			   unsigned int order, int nid, unsigned int flags,
+			   struct zl_owner *owner);
+struct zl_holder;
+void zl_ctx_add_holder(struct zl_ctx *ctx, struct zl_holder *h);
+void zl_ctx_del_holder(struct zl_ctx *ctx, struct zl_holder *h);
+int zl_ctx_set_oom_score_adj(struct zl_ctx *ctx, int adj);
+void zl_ctx_show_oom_score_adj(struct seq_file *m, struct zl_ctx *ctx);
 void zl_contexts_show(struct seq_file *m);
 void zl_ctx_show_mems(struct seq_file *m, struct zl_ctx *ctx);
 void zl_ctx_show_policy(struct seq_file *m, struct zl_ctx *ctx);
@@ -770,6 +851,7 @@ void zl_contexts_exit(void);
  * @ctx:	a context the workers allocate under (its policy and mems;
  *		@nid is then unused), with a reference that stress takes
  *		over on success, or NULL.
+ * @oom_score_adj: the workers' as OOM owner, without @ctx.
  */
 struct zl_stress_args {
 	unsigned int threads;
@@ -778,8 +860,11 @@ struct zl_stress_args {
 	int nid;
 	const struct cpumask *cpus;
 	struct zl_ctx *ctx;
+	int oom_score_adj;
 };
 
+int zl_stress_init(void);
+void zl_stress_exit(void);
 int zl_stress_start(struct zl_stress_args *args);
 void zl_stress_stop(void);
 void zl_stress_show(struct seq_file *m);
