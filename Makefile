@@ -37,7 +37,7 @@ TOPOLOGY ?= $(ROOT)/scripts/topologies/2node.topo
 .PHONY: all module setup selftests run run-guest bench bench-guest check \
 	check-guests clean install lint sparse w1 kver help \
 	check-all check-all-guests check-kcsan check-kcsan-guests kernels \
-	dkms-install dkms-remove
+	dkms-install dkms-remove report report-guest report-check
 
 # The kernel matrix (scripts/matrix/, scripts/kernels/): the kernels a
 # matrix file names, which `scripts/setup --kernels` installs for it.
@@ -60,6 +60,9 @@ help:
 	@echo 'make dkms-install  install with DKMS ($(ZL_VERSION)), built for every kernel with headers'
 	@echo '                (or DKMS_KERNELS="<kver> ..."); installs the dkms package if missing'
 	@echo 'make dkms-remove   remove every zonelab version from DKMS, /usr/src and /lib/modules'
+	@echo 'make report     run the report scenario in the default guest, write report/index.html'
+	@echo '                (PNG plots by gnuplot; REPORT_NAME=<run name>, default report)'
+	@echo 'make report-check  make report, then check in headless Chromium that every plot loads'
 	@echo 'make check-all  make check, then the kernel matrix: 6.1 (+ guest variants),'
 	@echo '                6.12, 6.12-rt and a lockdep+KASAN debug kernel (scripts/matrix/check-all)'
 	@echo 'make check-kcsan  the selftests on a KCSAN kernel (data races; not in check-all)'
@@ -122,6 +125,23 @@ bench-guest: module
 
 check: setup
 	@$(MAKE) --no-print-directory check-guests
+
+# The report (scripts/report, scripts/report-guest.sh): setup installs
+# gnuplot-nox for it, and chromium for report-check; make check needs
+# neither. REPORT_NAME names the guest run (build/logs/<name>.*).
+REPORT_NAME ?= report
+
+report:
+	@$(ROOT)/scripts/setup --report
+	@$(MAKE) --no-print-directory report-guest
+
+report-guest: module
+	$(ROOT)/scripts/report --name $(REPORT_NAME)
+
+report-check:
+	@$(ROOT)/scripts/setup --report-check
+	@$(MAKE) --no-print-directory report-guest
+	$(ROOT)/scripts/report-check $(ROOT)/report/index.html
 
 check-guests: module selftests
 	$(ROOT)/scripts/check
