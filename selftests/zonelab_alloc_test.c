@@ -66,6 +66,8 @@ FIXTURE_SETUP(alloc)
 	}
 	self->fd = zl_alloc_open();
 	ASSERT_LE(0, self->fd);
+	/* These tests run the pool dry on purpose: no OOM kill (issue 6). */
+	ASSERT_EQ(0, zl_alloc_cmd(self->fd, "oom_score_adj -1000"));
 }
 
 FIXTURE_TEARDOWN(alloc)

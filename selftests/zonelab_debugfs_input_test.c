@@ -811,6 +811,8 @@ TEST_F(cmd, alloc_enomem_keeps_what_it_got)
 
 	fd = open(ZL_ALLOC, O_RDWR);
 	ASSERT_LE(0, fd);
+	/* ENOMEM, not an OOM kill of this very holder. */
+	ASSERT_EQ(19, write(fd, "oom_score_adj -1000", 19));
 	ASSERT_EQ(0, zl_stats_read(&s0));
 	/* The whole pool from node 0 alone: not E2BIG, but node 0 runs out. */
 	snprintf(cmd, sizeof(cmd), "alloc %ld node=0 thisnode", pool);

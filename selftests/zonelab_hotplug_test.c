@@ -233,6 +233,7 @@ TEST_F(hotplug, busy_block_times_out)
 
 	self->fd = zl_alloc_open();
 	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, zl_alloc_cmd(self->fd, "oom_score_adj -1000"));
 	/* Everything the node lets go of: every block keeps held pages. */
 	err = zl_alloc_cmd(self->fd, "alloc %ld node=%d thisnode",
 			   zl_zi_node_free(self->zi, b->nid), b->nid);
