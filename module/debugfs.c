@@ -535,20 +535,25 @@ static int zl_stress_cmd(char *cmd)
 
 ZL_DEFINE_CMD_SHOW_FILE(stress, zl_stress_cmd, zl_stress_show);
 
-/* "run [iterations]" */
-static int zl_bench_cmd(char *cmd)
+/* "run [<n>]": @n keeps its default when the number is left out. */
+static int zl_parse_run(char *cmd, unsigned long *n)
 {
 	char *verb = zl_next_word(&cmd), *arg;
-	unsigned long iterations = 100000;
 
 	if (!verb || strcmp(verb, "run"))
 		return -EINVAL;
 	arg = zl_next_word(&cmd);
-	if (arg && kstrtoul(arg, 10, &iterations))
+	if (arg && kstrtoul(arg, 10, n))
 		return -EINVAL;
-	if (zl_next_word(&cmd))
-		return -EINVAL;
-	return zl_bench_run(iterations);
+	return zl_next_word(&cmd) ? -EINVAL : 0;
+}
+
+/* "run [iterations]" */
+static int zl_bench_cmd(char *cmd)
+{
+	unsigned long iterations = 100000;
+
+	return zl_parse_run(cmd, &iterations) ?: zl_bench_run(iterations);
 }
 
 ZL_DEFINE_CMD_SHOW_FILE(bench, zl_bench_cmd, zl_bench_show);
@@ -702,17 +707,12 @@ ZL_DEFINE_CMD_SHOW_FILE(storm, zl_storm_cmd, zl_storm_show);
 /* "run [ms]": each phase of each mode lasts that long (default 500). */
 static int zl_bench_rebuild_cmd(char *cmd)
 {
-	char *verb = zl_next_word(&cmd), *arg;
-	unsigned int ms = 500;
+	unsigned long ms = 500;
+	int ret = zl_parse_run(cmd, &ms);
 
-	if (!verb || strcmp(verb, "run"))
-		return -EINVAL;
-	arg = zl_next_word(&cmd);
-	if (arg && kstrtouint(arg, 10, &ms))
-		return -EINVAL;
-	if (zl_next_word(&cmd))
-		return -EINVAL;
-	return zl_bench_rebuild_run(ms);
+	if (ret)
+		return ret;
+	return ms > UINT_MAX ? -ERANGE : zl_bench_rebuild_run(ms);
 }
 
 ZL_DEFINE_CMD_SHOW_FILE(bench_rebuild, zl_bench_rebuild_cmd,

@@ -123,7 +123,8 @@ static int zl_block_offline_locked(struct zl_block *block,
 	return 0;
 }
 
-static int zl_block_online_locked(struct zl_block *block)
+static int zl_block_online_locked(struct zl_block *block,
+				  unsigned long unused)
 {
 	lockdep_assert_held(&zl_hotplug_lock);
 
@@ -136,6 +137,30 @@ static int zl_block_online_locked(struct zl_block *block)
 	return 0;
 }
 
+/*
+ * Run @op on block @id with CPU hotplug held off and zl_hotplug_lock
+ * held, the order memory hotplug's notifiers take them in; rebuild if it
+ * changed a block.  -ENOENT if there is no such block.
+ */
+static int zl_hotplug_op(unsigned long id, unsigned long timeout,
+			 int (*op)(struct zl_block *block,
+				   unsigned long timeout))
+{
+	struct zl_block *block;
+	int ret = -ENOENT;
+
+	cpus_read_lock();
+	mutex_lock(&zl_hotplug_lock);
+	block = zl_block_get(id);
+	if (block)
+		ret = op(block, timeout);
+	if (!ret)
+		zl_rebuild_async();
+	mutex_unlock(&zl_hotplug_lock);
+	cpus_read_unlock();
+	return ret;
+}
+
 /**
  * zl_hotplug_offline() - take block @id offline (the `hotplug` file).
  * @id:		the block.
@@ -146,20 +171,8 @@ static int zl_block_online_locked(struct zl_block *block)
  */
 int zl_hotplug_offline(unsigned long id, unsigned int timeout_ms)
 {
-	struct zl_block *block;
-	int ret = -ENOENT;
-
-	cpus_read_lock();
-	mutex_lock(&zl_hotplug_lock);
-	block = zl_block_get(id);
-	if (block)
-		ret = zl_block_offline_locked(block,
-					      msecs_to_jiffies(timeout_ms));
-	if (!ret)
-		zl_rebuild_async();
-	mutex_unlock(&zl_hotplug_lock);
-	cpus_read_unlock();
-	return ret;
+	return zl_hotplug_op(id, msecs_to_jiffies(timeout_ms),
+			     zl_block_offline_locked);
 }
 
 /**
@@ -171,19 +184,7 @@ int zl_hotplug_offline(unsigned long id, unsigned int timeout_ms)
  */
 int zl_hotplug_online(unsigned long id)
 {
-	struct zl_block *block;
-	int ret = -ENOENT;
-
-	cpus_read_lock();
-	mutex_lock(&zl_hotplug_lock);
-	block = zl_block_get(id);
-	if (block)
-		ret = zl_block_online_locked(block);
-	if (!ret)
-		zl_rebuild_async();
-	mutex_unlock(&zl_hotplug_lock);
-	cpus_read_unlock();
-	return ret;
+	return zl_hotplug_op(id, 0, zl_block_online_locked);
 }
 
 /* The next block with an id in [*id, last], which it then names. */
@@ -202,7 +203,7 @@ static void zl_event_rollback(unsigned long first, unsigned long last)
 
 	for (id = first; (block = zl_block_in(&id, last)); id++) {
 		if (block->by_event)
-			zl_block_online_locked(block);
+			zl_block_online_locked(block, 0);
 		block->by_event = false;
 	}
 }

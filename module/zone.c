@@ -389,6 +389,52 @@ void zl_block_release(struct zl_block *block)
 	zl_block_destroy(block);
 }
 
+/*
+ * Every free chunk of @block whose head is marked @flag: call @fn on it.
+ * Context: the zone's lock held.
+ */
+static void zl_block_chunks(struct zl_block *block, unsigned long flag,
+			    void (*fn)(struct zl_block *block,
+				       struct page *page, unsigned int order))
+{
+	unsigned long i = 0;
+	int order;
+
+	lockdep_assert_held(&block->zone->lock);
+
+	while (i < 1UL << zl_block_order) {
+		struct page *page = block->page + i;
+
+		order = zl_page_order_if(page, flag);
+		if (order < 0) {
+			i++;
+			continue;
+		}
+		fn(block, page, order);
+		i += 1UL << order;
+	}
+}
+
+/* A free chunk leaves the buddy lists for the block's isolation. */
+static void zl_chunk_isolate(struct zl_block *block, struct page *page,
+			     unsigned int order)
+{
+	struct zl_zone *zone = block->zone;
+
+	zl_del_free(zone, page, order);
+	atomic_long_sub(1L << order, &zone->free_pages);
+	set_page_private(page, ZL_PAGE_ISOLATED | order);
+	block->isolated += 1UL << order;
+}
+
+/* An isolated free chunk goes back to the buddy lists. */
+static void zl_chunk_unisolate(struct zl_block *block, struct page *page,
+			       unsigned int order)
+{
+	set_page_private(page, 0);
+	__zl_buddy_free(block->zone, page, order);
+}
+
 /**
  * zl_block_isolate() - start taking a block offline: its free chunks
  * leave the buddy lists, and so will every page freed into it.
@@ -400,26 +446,11 @@ void zl_block_release(struct zl_block *block)
 void zl_block_isolate(struct zl_block *block)
 {
 	struct zl_zone *zone = block->zone;
-	unsigned long i = 0;
-	int order;
 
 	spin_lock(&zone->lock);
 	WRITE_ONCE(block->state, ZL_BLOCK_GOING_OFFLINE);
 	zone->nr_isolating++;
-	while (i < 1UL << zl_block_order) {
-		struct page *page = block->page + i;
-
-		order = zl_page_order_if(page, ZL_PAGE_FREE);
-		if (order < 0) {
-			i++;
-			continue;
-		}
-		zl_del_free(zone, page, order);
-		atomic_long_sub(1L << order, &zone->free_pages);
-		set_page_private(page, ZL_PAGE_ISOLATED | order);
-		block->isolated += 1UL << order;
-		i += 1UL << order;
-	}
+	zl_block_chunks(block, ZL_PAGE_FREE, zl_chunk_isolate);
 	spin_unlock(&zone->lock);
 }
 
@@ -444,25 +475,12 @@ bool zl_block_isolated_all(struct zl_block *block)
 void zl_block_unisolate(struct zl_block *block)
 {
 	struct zl_zone *zone = block->zone;
-	unsigned long i = 0;
-	int order;
 
 	spin_lock(&zone->lock);
 	WRITE_ONCE(block->state, ZL_BLOCK_ONLINE);
 	zone->nr_isolating--;
 	block->isolated = 0;
-	while (i < 1UL << zl_block_order) {
-		struct page *page = block->page + i;
-
-		order = zl_page_order_if(page, ZL_PAGE_ISOLATED);
-		if (order < 0) {
-			i++;
-			continue;
-		}
-		set_page_private(page, 0);
-		__zl_buddy_free(zone, page, order);
-		i += 1UL << order;
-	}
+	zl_block_chunks(block, ZL_PAGE_ISOLATED, zl_chunk_unisolate);
 	spin_unlock(&zone->lock);
 }
 
