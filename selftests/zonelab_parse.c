@@ -1088,6 +1088,11 @@ bool zl_model_local_first(int kver, const struct zl_mask *memory, int node)
 	return true;
 }
 
+bool zl_model_offline_clears_first(int kver)
+{
+	return kver >= ZL_KVER(6, 7, 0);
+}
+
 /* find_next_best_node() of mm/page_alloc.c (kernel @kver), over @t. */
 static int model_next_best(const struct zl_topo *t, const struct zl_mask *memory,
 			   int kver, int node, bool *used, const int *node_load,

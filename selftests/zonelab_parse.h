@@ -245,6 +245,17 @@ int zl_zrefs_filter_zi(const struct zl_zref *in, int nr, const struct zl_zoneinf
  */
 bool zl_model_local_first(int kver, const struct zl_mask *memory, int node);
 /*
+ * Whether offline_pages() of kernel @kver takes a node the offline empties
+ * out of N_MEMORY before it rebuilds the zonelists: from 6.7 on ("mm:
+ * memory_hotplug: drop memoryless node from fallback lists", the second
+ * half of the series above) node_states_clear_node() runs first, so the
+ * kernel's new "Fallback order" lines already leave the node out, as
+ * zonelab's MEM_OFFLINE rebuild does; before 6.7 build_all_zonelists()
+ * ran first and ordered every node with the emptied node still in
+ * N_MEMORY.
+ */
+bool zl_model_offline_clears_first(int kver);
+/*
  * __build_all_zonelists() of kernel @kver for every possible node,
  * ascending nid, with one node_load[] for the whole rebuild, as
  * find_next_best_node() and build_zonelists() do.  @memory is N_MEMORY
