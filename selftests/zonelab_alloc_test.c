@@ -204,8 +204,9 @@ static void expect_list_follows_order(struct __test_metadata *_metadata,
 		if (!ng || got[ng - 1] != nl->fallback[k].nid)
 			got[ng++] = nl->fallback[k].nid;
 	ASSERT_EQ(nw, ng) TH_LOG("node %d", nid);
-	for (k = 0; k < nw; k++)
+	for (k = 0; k < nw; k++) {
 		EXPECT_EQ(want[k], got[k]) TH_LOG("node %d, entry %d", nid, k);
+	}
 }
 
 /* Once a zone is at low the next pages come from the next zone of the list, in order. */
@@ -268,10 +269,11 @@ TEST_F(alloc, thisnode_never_falls_back)
 		held(_metadata, self->fd, &h);
 		EXPECT_EQ(avail, h.pages) TH_LOG("node %d", nid);
 		EXPECT_EQ(avail, h.node[nid]) TH_LOG("node %d", nid);
-		zl_for_each_node(other, &h.nodes)
+		zl_for_each_node(other, &h.nodes) {
 			if (other != nid)
 				EXPECT_EQ(0, h.node[other])
 					TH_LOG("thisnode on %d put pages on %d", nid, other);
+		}
 		release(_metadata, self->fd);
 	}
 }
@@ -412,10 +414,11 @@ TEST_F(alloc, close_frees_pages)
 
 	ASSERT_EQ(0, close(fd2));
 	ASSERT_EQ(0, zl_zoneinfo_drained(self->zi));
-	for (i = 0; i < self->zi->nr; i++)
+	for (i = 0; i < self->zi->nr; i++) {
 		EXPECT_EQ(self->zi->zone[i].managed, self->zi->zone[i].free)
 			TH_LOG("zone %d/%s after close", self->zi->zone[i].nid,
 			       self->zi->zone[i].name);
+	}
 }
 
 /* Every read sequence shows the state from the start, whatever the read size. */
@@ -439,8 +442,9 @@ TEST_F(alloc, read_restarts_from_start)
 	EXPECT_EQ(10, h.pages);
 	/* One line per node with memory, and only those. */
 	EXPECT_TRUE(zl_mask_equal(&self->memory, &h.nodes));
-	zl_for_each_node(nid, &h.nodes)
+	zl_for_each_node(nid, &h.nodes) {
 		EXPECT_TRUE(zl_mask_test(&self->memory, nid));
+	}
 	free(a);
 	free(b);
 	free(c);
@@ -493,12 +497,14 @@ TEST_F(alloc, failing_alloc_keeps_pages)
 	EXPECT_EQ(zl_stat(&s0, "alloc_success") + h.pages, zl_stat(&s1, "alloc_success"));
 
 	ASSERT_EQ(0, zl_zoneinfo_read(self->zi));
-	for (i = 0; i < self->zi->nr; i++)
+	for (i = 0; i < self->zi->nr; i++) {
 		EXPECT_EQ(self->zi->zone[i].min, self->zi->zone[i].free)
 			TH_LOG("zone %d/%s", self->zi->zone[i].nid, self->zi->zone[i].name);
-	zl_for_each_node(nid, &self->memory)
+	}
+	zl_for_each_node(nid, &self->memory) {
 		EXPECT_EQ(zl_zi_managed(self->zi, nid),
 			  zl_zi_node_unheld(self->zi, nid) + h.node[nid]) TH_LOG("node %d", nid);
+	}
 	/* Still usable: what was kept can be given back and taken again. */
 	ASSERT_EQ(0, zl_alloc_cmd(self->fd, "free 10"));
 	EXPECT_EQ(0, zl_alloc_cmd(self->fd, "alloc 10"));

@@ -1157,8 +1157,9 @@ TEST_F_TIMEOUT(input, concurrent_writers_count_exactly, 120)
 		w[i].id = i;
 		ASSERT_EQ(0, pthread_create(&w[i].thread, NULL, writer_fn, &w[i]));
 	}
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 2; i++) {
 		ASSERT_EQ(0, pthread_join(w[i].thread, NULL));
+	}
 
 	for (i = 0; i < 2; i++) {
 		EXPECT_EQ(0, w[i].good_err) TH_LOG("thread %d: good writes failed", i);
@@ -1273,8 +1274,9 @@ TEST_F_TIMEOUT(input, concurrent_alloc_writers, 300)
 		w[i].id = i;
 		ASSERT_EQ(0, pthread_create(&w[i].thread, NULL, alloc_writer_fn, &w[i]));
 	}
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 3; i++) {
 		ASSERT_EQ(0, pthread_join(w[i].thread, NULL));
+	}
 	for (i = 0; i < 3; i++) {
 		EXPECT_EQ(0, w[i].good_err) TH_LOG("writer %d: good commands failed", i);
 		EXPECT_EQ(0, w[i].bad_ok) TH_LOG("writer %d: bad commands accepted", i);

@@ -68,8 +68,9 @@ FIXTURE_TEARDOWN(pcp)
 	/* No ASSERT here: a failed ASSERT in teardown would re-run teardown. */
 	if (self->stress_started)
 		EXPECT_EQ(0, zl_cmd(ZL_STRESS, "stop"));
-	for (; self->nr_disabled > 0; self->nr_disabled--)
+	for (; self->nr_disabled > 0; self->nr_disabled--) {
 		EXPECT_EQ(0, zl_cmd(ZL_PCP, self->dis_cmd));
+	}
 	if (self->offlined >= 0)
 		EXPECT_EQ(0, zl_cpu_set_online(self->offlined, true))
 			TH_LOG("CPU %d stays offline", self->offlined);
@@ -102,11 +103,12 @@ static void expect_all_accounted(struct __test_metadata *_metadata,
 {
 	int i;
 
-	for (i = 0; i < zi->nr; i++)
+	for (i = 0; i < zi->nr; i++) {
 		EXPECT_EQ(zi->zone[i].managed, zi->zone[i].free + zl_zi_pcp_total(&zi->zone[i]))
 			TH_LOG("zone %d/%s %s: free %ld + pcp %ld", zi->zone[i].nid,
 			       zi->zone[i].name, when, zi->zone[i].free,
 			       zl_zi_pcp_total(&zi->zone[i]));
+	}
 }
 
 /* Whether zone @i of @zi is the highest zonelab zone of its node. */
@@ -189,11 +191,12 @@ TEST_F(pcp, drain_all_empties_every_list)
 	zl_for_each_bit(cpu, &self->cpus, CPU_SETSIZE)
 		fill_cpu(_metadata, self, cpu, 20);
 	ASSERT_EQ(0, zl_zoneinfo_read(self->zi));
-	for (i = 0; i < self->zi->nr; i++)
+	for (i = 0; i < self->zi->nr; i++) {
 		if (top_zone(self->zi, i))
 			EXPECT_LT(0, zl_zi_pcp_total(&self->zi->zone[i]))
 				TH_LOG("zone %d/%s: the fill left no page",
 				       self->zi->zone[i].nid, self->zi->zone[i].name);
+	}
 
 	ASSERT_EQ(0, zl_cmd(ZL_PCP, "drain all"));
 	ASSERT_EQ(0, zl_zoneinfo_read(self->zi));
@@ -270,10 +273,11 @@ TEST_F(pcp, cpu_offline_returns_pages)
 	ASSERT_EQ(0, zl_cpu_set_online(c, true));
 	self->offlined = -1;
 	ASSERT_EQ(0, zl_zoneinfo_read(self->zi2));
-	for (i = 0; i < self->zi2->nr; i++)
+	for (i = 0; i < self->zi2->nr; i++) {
 		EXPECT_EQ(0, zl_zi_pcp_count(&self->zi2->zone[i], c))
 			TH_LOG("zone %d/%s: CPU %d back online", self->zi2->zone[i].nid,
 			       self->zi2->zone[i].name, c);
+	}
 	expect_all_accounted(_metadata, self->zi2, "with the CPU back");
 }
 

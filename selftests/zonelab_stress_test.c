@@ -54,15 +54,17 @@ static void expect_pool_whole(struct __test_metadata *_metadata, struct zl_zonei
 	int i;
 
 	ASSERT_EQ(0, zl_zoneinfo_read(zi));
-	for (i = 0; i < zi->nr; i++)
+	for (i = 0; i < zi->nr; i++) {
 		EXPECT_EQ(zi->zone[i].managed, zi->zone[i].free + zl_zi_pcp_total(&zi->zone[i]))
 			TH_LOG("zone %d/%s: %ld pages missing", zi->zone[i].nid, zi->zone[i].name,
 			       zi->zone[i].managed - zi->zone[i].free -
 			       zl_zi_pcp_total(&zi->zone[i]));
+	}
 	ASSERT_EQ(0, zl_zoneinfo_drained(zi));
-	for (i = 0; i < zi->nr; i++)
+	for (i = 0; i < zi->nr; i++) {
 		EXPECT_EQ(zi->zone[i].managed, zi->zone[i].free)
 			TH_LOG("zone %d/%s after drain all", zi->zone[i].nid, zi->zone[i].name);
+	}
 }
 
 /* `start` runs one worker per online CPU with the defaults; `stop` stops them. */

@@ -105,10 +105,12 @@ TEST_F(zone, held_pages_accounted)
 
 	self->fd = zl_alloc_open();
 	ASSERT_LE(0, self->fd);
-	zl_for_each_node(nid, &self->memory)
-		for (i = 0; i < ARRAY_SIZE(orders); i++)
+	zl_for_each_node(nid, &self->memory) {
+		for (i = 0; i < ARRAY_SIZE(orders); i++) {
 			ASSERT_EQ(0, zl_alloc_cmd(self->fd, "alloc %d order=%d node=%d",
 						  37 + nid, orders[i], nid));
+		}
+	}
 	ASSERT_EQ(0, zl_alloc_state(self->fd, 4096, &h, err, sizeof(err))) TH_LOG("%s", err);
 	ASSERT_LT(0, h.pages);
 	ASSERT_EQ(0, zl_zoneinfo_read(self->zi));
@@ -123,9 +125,10 @@ TEST_F(zone, held_pages_accounted)
 	/* Order-0 frees park pages in this CPU's lists, the rest is free. */
 	ASSERT_EQ(0, zl_alloc_cmd(self->fd, "free all"));
 	ASSERT_EQ(0, zl_zoneinfo_read(self->zi));
-	zl_for_each_node(nid, &self->memory)
+	zl_for_each_node(nid, &self->memory) {
 		EXPECT_EQ(zl_zi_managed(self->zi, nid), zl_zi_node_unheld(self->zi, nid))
 			TH_LOG("node %d after free all", nid);
+	}
 }
 
 /* min/low/high equal zone.c's formulas over the pool's managed pages. */
@@ -238,10 +241,11 @@ TEST_F(zone, buddyinfo_whole_blocks_when_quiescent)
 		if (!z)
 			continue;
 		ASSERT_LT(block_order, b->zone[i].nr_orders);
-		for (o = 0; o < b->zone[i].nr_orders; o++)
+		for (o = 0; o < b->zone[i].nr_orders; o++) {
 			EXPECT_EQ(o == block_order ? z->managed >> block_order : 0,
 				  b->zone[i].nr_free[o])
 				TH_LOG("zone %d/%s order %d", z->nid, z->name, o);
+		}
 		EXPECT_EQ(z->free, zl_buddy_pages(&b->zone[i]));
 	}
 	free(b);
