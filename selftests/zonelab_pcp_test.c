@@ -152,15 +152,22 @@ static void churn(struct __test_metadata *_metadata, FIXTURE_DATA(pcp) *self,
 }
 
 /* After stress runs and stops, pcplists hold pages (never above high) and nothing leaks. */
-TEST_F(pcp, stress_leaves_pages_in_lists)
+TEST_F_TIMEOUT(pcp, stress_leaves_pages_in_lists, ZL_STRESS_TEST_TIMEOUT_S)
 {
 	struct zl_stress st;
-	long total = 0;
+	long total = 0, want;
 	int i, j;
 
+	ASSERT_EQ(0, zl_stress_read(&st));
+	want = st.ops;
 	ASSERT_EQ(0, zl_cmd(ZL_STRESS, "start"));
 	self->stress_started = true;
-	zl_sleep_ms(1000);
+	/* Every worker's window of blocks allocated and freed about once over. */
+	ASSERT_EQ(0, zl_stress_read(&st));
+	want += 2 * st.threads * st.hold;
+	EXPECT_EQ(0, zl_stress_wait_above(&st, offsetof(struct zl_stress, ops), want,
+					  ZL_STRESS_DEADLINE_MS))
+		TH_LOG("ops %ld, not above %ld after %d ms", st.ops, want, ZL_STRESS_DEADLINE_MS);
 	ASSERT_EQ(0, zl_cmd(ZL_STRESS, "stop"));
 	self->stress_started = false;
 	ASSERT_EQ(0, zl_stress_read(&st));

@@ -151,6 +151,23 @@ int zl_stress_read(struct zl_stress *s)
 	return ret;
 }
 
+int zl_stress_wait_above(struct zl_stress *st, size_t field, long above, long timeout_ms)
+{
+	long long deadline = zl_now_ms() + timeout_ms;
+	int ret;
+
+	for (;;) {
+		ret = zl_stress_read(st);
+		if (ret)
+			return ret;
+		if (*(const long *)((const char *)st + field) > above)
+			return 0;
+		if (zl_now_ms() >= deadline)
+			return -ETIMEDOUT;
+		zl_sleep_ms(20);
+	}
+}
+
 /* ------------------------------------------------------------------ */
 /* zoneinfo                                                           */
 /* ------------------------------------------------------------------ */

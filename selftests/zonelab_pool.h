@@ -52,6 +52,20 @@ struct zl_stress {
 
 /* Read and parse `stress` strictly: 0 or -errno. */
 int zl_stress_read(struct zl_stress *s);
+/*
+ * How long stress workers get to show what a test waits for (ops, fails).
+ * A guest of a KASAN or KCSAN kernel under TCG runs them many times slower
+ * than one of a Debian kernel, so tests poll to this deadline instead of
+ * sleeping a fixed time, and their TEST_F_TIMEOUT is above it.
+ */
+#define ZL_STRESS_DEADLINE_MS	60000
+#define ZL_STRESS_TEST_TIMEOUT_S	(ZL_STRESS_DEADLINE_MS / 1000 * 2)
+/*
+ * Read `stress` into @st until the counter at @field (offsetof(struct
+ * zl_stress, ops) or fails) exceeds @above, or @timeout_ms have passed.
+ * 0, -ETIMEDOUT, or a read's -errno; @st holds the last read.
+ */
+int zl_stress_wait_above(struct zl_stress *st, size_t field, long above, long timeout_ms);
 
 /* ---- zoneinfo helpers ---- */
 /*
