@@ -100,6 +100,16 @@ int zl_topo_parse(struct zl_topo *t, const char *text, char *err, size_t errlen)
 /* Parse /proc/zoneinfo's zone headers and spanned/present/managed. */
 int zl_parse_zoneinfo(struct zl_topo *t, const char *text, char *err, size_t errlen);
 const struct zl_zone *zl_topo_zone(const struct zl_topo *t, int nid, const char *name);
+/*
+ * The running kernel's zone names by zone index (enum zone_type), as
+ * /proc/zoneinfo lists them for every node, populated or not ("DMA",
+ * "DMA32", "Normal", "Movable", "Device" on Debian's x86_64 kernels; one
+ * fewer without CONFIG_ZONE_DEVICE).  Read once.  *@names (may be NULL)
+ * points at the table; returns MAX_NR_ZONES, or -errno.
+ */
+int zl_kernel_zones(const char (**names)[ZL_ZONE_NAME]);
+/* The kernel's zone index of @name ("DMA32" is 1 on x86_64), or -1. */
+int zl_kernel_zone_idx(const char *name);
 /* MemTotal of nodeN/meminfo in kB, or -1. */
 long zl_node_memtotal_kb(int nid);
 /* Field @key ("MemFree") of nodeN/meminfo in kB, or -1. */

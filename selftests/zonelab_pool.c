@@ -233,22 +233,22 @@ long zl_zi_pcp_count(const struct zl_zi_zone *z, int cpu)
 	return -1;
 }
 
-/* enum zone_type of Debian's x86_64 6.1 kernels. */
-static const char * const zl_zone_names[ZL_POOL_NR_ZONE_IDX] = {
-	"DMA", "DMA32", "Normal", "Movable", "Device",
-};
-
-/* The kernel's sysctl_lowmem_reserve_ratio defaults, by zone index. */
-static const long zl_reserve_ratio[ZL_POOL_NR_ZONE_IDX] = { 256, 256, 32, 0, 0 };
+/*
+ * The kernel's sysctl_lowmem_reserve_ratio defaults by zone name (zone.c
+ * uses them, not the sysctl): 0, no protection, for the zones above Normal.
+ */
+static long reserve_ratio(const char *name)
+{
+	if (!strcmp(name, "DMA") || !strcmp(name, "DMA32"))
+		return 256;
+	if (!strcmp(name, "Normal"))
+		return 32;
+	return 0;
+}
 
 int zl_zone_index(const char *name)
 {
-	int i;
-
-	for (i = 0; i < ZL_POOL_NR_ZONE_IDX; i++)
-		if (!strcmp(name, zl_zone_names[i]))
-			return i;
-	return -1;
+	return zl_kernel_zone_idx(name);
 }
 
 unsigned long zl_int_sqrt(unsigned long x)
@@ -287,7 +287,7 @@ void zl_model_limits(const struct zl_zoneinfo *zi, unsigned long mfk_param,
 {
 	unsigned long pool = zl_zi_managed(zi, -1), mfk, pages_min;
 	long page_kb = sysconf(_SC_PAGESIZE) / 1024;
-	int page_shift_10 = 0, i, j, k;
+	int page_shift_10 = 0, nr_zones = zl_kernel_zones(NULL), i, j, k;
 
 	while ((1L << page_shift_10) < page_kb)
 		page_shift_10++;
@@ -325,21 +325,24 @@ void zl_model_limits(const struct zl_zoneinfo *zi, unsigned long mfk_param,
 		if (l->pcp_high < l->pcp_batch * 4)
 			l->pcp_high = l->pcp_batch * 4;
 
-		/* setup_per_zone_lowmem_reserve() over the node's zonelab zones. */
-		l->nr_prot = ZL_POOL_NR_ZONE_IDX;
+		/*
+		 * setup_per_zone_lowmem_reserve() over the node's zonelab
+		 * zones: one entry per zone type of the running kernel.
+		 */
+		l->nr_prot = nr_zones < ZL_ZI_MAX_PROT ? nr_zones : ZL_ZI_MAX_PROT;
 		k = zl_zone_index(z->name);
-		for (j = k + 1; k >= 0 && j < ZL_POOL_NR_ZONE_IDX; j++) {
+		for (j = k + 1; k >= 0 && j < l->nr_prot; j++) {
 			long upper = 0;
 			int m, idx;
 
-			if (!zl_reserve_ratio[k] || !z->managed)
+			if (!reserve_ratio(z->name) || !z->managed)
 				break;
 			for (m = 0; m < zi->nr; m++) {
 				idx = zl_zone_index(zi->zone[m].name);
 				if (zi->zone[m].nid == z->nid && idx > k && idx <= j)
 					upper += zi->zone[m].managed;
 			}
-			l->protection[j] = upper / zl_reserve_ratio[k];
+			l->protection[j] = upper / reserve_ratio(z->name);
 		}
 	}
 }

@@ -21,8 +21,6 @@
 #define ZL_SYSCPU		"/sys/devices/system/cpu"
 /* Highest buddy order + 1 of Debian's x86_64 kernels (MAX_ORDER 11). */
 #define ZL_POOL_MAX_ORDERS	16
-/* Zone indexes of Debian's x86_64 kernels, as in /proc/zoneinfo. */
-#define ZL_POOL_NR_ZONE_IDX	5
 
 /* ---- the `alloc` file ---- */
 /* What an alloc file holds: "pages <n>" and "node <nid> <pages>" lines. */
@@ -83,11 +81,12 @@ long zl_zi_node_unheld(const struct zl_zoneinfo *zi, int nid);
 long zl_zi_managed(const struct zl_zoneinfo *zi, int nid);
 /* Count of @cpu in zone @z, or -1 when the CPU is not listed. */
 long zl_zi_pcp_count(const struct zl_zi_zone *z, int cpu);
-/* The zone index of a zone name ("DMA32" is 1) or -1. */
+/* The running kernel's zone index of a zone name (zl_kernel_zone_idx()) or -1. */
 int zl_zone_index(const char *name);
 
 /*
- * Expected watermarks, protection and pcp limits of every zone of @zi,
+ * Expected watermarks, protection (one entry per zone type of the running
+ * kernel, zl_kernel_zones()) and pcp limits of every zone of @zi,
  * by zone.c's formulas over the pool (sum of `managed`).  @mfk_param is
  * the module's min_free_kbytes parameter (0: derived); @nr_split[nid] the
  * number of CPUs of each node at load (0: all online CPUs, @nr_online).
