@@ -1083,6 +1083,27 @@ bool zl_zi_node_has_pages(const struct zl_zoneinfo *zi, int nid)
 	return false;
 }
 
+int zl_zi_pool_nodes(const struct zl_zoneinfo *zi, struct zl_mask *m)
+{
+	int i;
+
+	zl_mask_clear(m);
+	for (i = 0; i < zi->nr; i++)
+		if (zi->zone[i].managed > 0)
+			zl_mask_set(m, zi->zone[i].nid);
+	return zl_mask_weight(m);
+}
+
+int zl_zi_first_node(const struct zl_zoneinfo *zi)
+{
+	struct zl_mask m;
+	int nid;
+
+	zl_zi_pool_nodes(zi, &m);
+	nid = zl_mask_next(&m, -1, ZL_MAX_NODES);
+	return nid < ZL_MAX_NODES ? nid : -1;
+}
+
 int zl_zi_expected_zrefs(const struct zl_zoneinfo *zi, const int *order, int nr_order,
 			 struct zl_zref *out, int max)
 {

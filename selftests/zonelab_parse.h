@@ -233,6 +233,14 @@ struct zl_zoneinfo *zl_zoneinfo_alloc(void);
 /* Whether zonelab holds pages of some zone of @nid (managed > 0). */
 bool zl_zi_node_has_pages(const struct zl_zoneinfo *zi, int nid);
 /*
+ * The nodes zonelab holds pages of, into @m; returns their number.  A node
+ * with memory can be missing: reserve_percent caps a node with little free
+ * memory below one block (node 0 of a KASAN kernel, whose shadow it holds).
+ */
+int zl_zi_pool_nodes(const struct zl_zoneinfo *zi, struct zl_mask *m);
+/* The lowest node zonelab holds pages of, or -1. */
+int zl_zi_first_node(const struct zl_zoneinfo *zi);
+/*
  * zonelab's expected fallback list from a node order: each ordered node's
  * zonelab zones (in @zi with managed > 0), highest zone index first.
  * Returns the number of entries (at most @max).

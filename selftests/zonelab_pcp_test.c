@@ -27,7 +27,7 @@
 FIXTURE(pcp)
 {
 	struct zl_zoneinfo *zi, *zi2;
-	struct zl_mask memory, cpus;
+	struct zl_mask pool, cpus;	/* nodes zonelab holds pages of; online CPUs */
 	int nr_cpus;
 	struct zl_klog_mark mark;
 	int fd;
@@ -49,16 +49,17 @@ FIXTURE_SETUP(pcp)
 	self->zi2 = malloc(sizeof(*self->zi2));
 	ASSERT_NE(NULL, self->zi);
 	ASSERT_NE(NULL, self->zi2);
-	ASSERT_EQ(0, zl_node_state("has_memory", &self->memory));
 	self->nr_cpus = zl_online_cpus(&self->cpus);
 	ASSERT_LT(0, self->nr_cpus);
 	ASSERT_EQ(0, zl_stress_read(&st));
 	ASSERT_EQ(0, st.running) TH_LOG("stress is running: the pool is not quiescent");
 	ASSERT_EQ(0, zl_zoneinfo_drained(self->zi));
-	for (i = 0; i < self->zi->nr; i++)
+	for (i = 0; i < self->zi->nr; i++) {
 		ASSERT_EQ(self->zi->zone[i].managed, self->zi->zone[i].free)
 			TH_LOG("zone %d/%s: pages held by someone else",
 			       self->zi->zone[i].nid, self->zi->zone[i].name);
+	}
+	ASSERT_LT(0, zl_zi_pool_nodes(self->zi, &self->pool));
 	self->fd = zl_alloc_open();
 	ASSERT_LE(0, self->fd);
 }
@@ -84,7 +85,8 @@ FIXTURE_TEARDOWN(pcp)
 
 /*
  * Put pages into @cpu's list of every zone: pinned there, allocate @n
- * order-0 pages on each node with memory and free them.  Stays pinned.
+ * order-0 pages on each node zonelab holds pages of and free them.  Stays
+ * pinned.
  */
 static void fill_cpu(struct __test_metadata *_metadata, FIXTURE_DATA(pcp) *self,
 		     int cpu, int n)
@@ -92,8 +94,10 @@ static void fill_cpu(struct __test_metadata *_metadata, FIXTURE_DATA(pcp) *self,
 	int nid;
 
 	ASSERT_EQ(0, zl_pin_cpu(cpu)) TH_LOG("cannot run on CPU %d", cpu);
-	zl_for_each_node(nid, &self->memory)
-		ASSERT_EQ(0, zl_alloc_cmd(self->fd, "alloc %d node=%d thisnode", n, nid));
+	zl_for_each_node(nid, &self->pool) {
+		ASSERT_EQ(0, zl_alloc_cmd(self->fd, "alloc %d node=%d thisnode", n, nid))
+			TH_LOG("CPU %d, node %d", cpu, nid);
+	}
 	ASSERT_EQ(0, zl_alloc_cmd(self->fd, "free all"));
 }
 

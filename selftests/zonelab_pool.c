@@ -411,6 +411,29 @@ long zl_param(const char *name)
 	return zl_read_long(path, &v) ? -1 : v;
 }
 
+/* The cap of zl_zones_init() on @nid now, in pages, not rounded; -1 on error. */
+static long reserve_cap_now(int nid)
+{
+	long page_kb = sysconf(_SC_PAGESIZE) / 1024, ppn = zl_param("pages_per_node");
+	long pct = zl_param("reserve_percent"), free_kb = zl_node_memfree_kb(nid), cap;
+
+	if (ppn < 0 || pct < 0 || free_kb < 0 || page_kb <= 0)
+		return -1;
+	cap = free_kb / page_kb / 100 * pct;
+	return cap < ppn ? cap : ppn;
+}
+
+bool zl_node_capped_out(int nid, long *now)
+{
+	long cap = reserve_cap_now(nid), order = zl_param("block_order");
+
+	if (now)
+		*now = cap;
+	if (cap < 0 || order < 0 || order >= 8 * (long)sizeof(long) - 2)
+		return false;
+	return cap < 2L << order;
+}
+
 /* ------------------------------------------------------------------ */
 /* CPUs                                                               */
 /* ------------------------------------------------------------------ */

@@ -125,6 +125,15 @@ long zl_buddy_pages(const struct zl_buddy_zone *z);
 /* ---- module parameters ---- */
 /* /sys/module/zonelab/parameters/@name as a number, or -1. */
 long zl_param(const char *name);
+/*
+ * Whether reserve_percent explains that node @nid, which has memory, got
+ * no zonelab pages at load: zl_zones_init()'s cap, min(pages_per_node,
+ * reserve_percent of the node's free memory), is below two blocks of
+ * 2^block_order pages now (below one at load, with one block of slack for
+ * the memory that came and went since).  *@now (may be NULL) gets the cap
+ * in pages, -1 when a parameter or the node's meminfo is unreadable.
+ */
+bool zl_node_capped_out(int nid, long *now);
 
 /* ---- nodes and CPUs ---- */
 /* /sys/devices/system/node/@state ("has_memory", "online") into @m: 0 or -errno. */
