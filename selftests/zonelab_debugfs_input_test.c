@@ -331,6 +331,8 @@ FIXTURE(bad_cmd)
 	int alloc_fd;		/* the holder */
 	struct state before;
 	struct zl_klog_mark mark;
+	int zone_nid;		/* a zone zonelab holds pages of */
+	char zone_name[ZL_ZONE_NAME];
 };
 
 FIXTURE_VARIANT(bad_cmd)
@@ -339,12 +341,16 @@ FIXTURE_VARIANT(bad_cmd)
 	const char *data;
 	size_t len;		/* 0: strlen(data); set for data with a NUL inside */
 	int err;		/* the errno expected */
+	bool zone;		/* @data is a format: "%d %s" a zonelab zone */
 };
 
 #define BAD_CMD(name, f, d, e) \
 	FIXTURE_VARIANT_ADD(bad_cmd, name) { .file = f, .data = d, .err = e, }
 #define BAD_CMD_LEN(name, f, d, l, e) \
 	FIXTURE_VARIANT_ADD(bad_cmd, name) { .file = f, .data = d, .len = l, .err = e, }
+/* Which zones zonelab has depends on the machine: the first one of `zoneinfo`. */
+#define BAD_CMD_ZONE(name, f, fmt, e) \
+	FIXTURE_VARIANT_ADD(bad_cmd, name) { .file = f, .data = fmt, .err = e, .zone = true, }
 
 /* alloc: syntax, unknown keys, bad numbers -> EINVAL */
 BAD_CMD(alloc_empty, ZL_ALLOC, "", EINVAL);
@@ -456,7 +462,7 @@ BAD_CMD(pcp_disable_no_zone, ZL_PCP, "disable 0", EINVAL);
 BAD_CMD(pcp_disable_nid_1x, ZL_PCP, "disable 0x DMA32", EINVAL);
 BAD_CMD(pcp_disable_nid_word, ZL_PCP, "disable node0 DMA32", EINVAL);
 BAD_CMD(pcp_disable_trailing, ZL_PCP, "disable 0 DMA32 x", EINVAL);
-BAD_CMD(pcp_enable_not_disabled, ZL_PCP, "enable 0 DMA32", EINVAL);
+BAD_CMD_ZONE(pcp_enable_not_disabled, ZL_PCP, "enable %d %s", EINVAL);
 BAD_CMD(pcp_disable_node_99, ZL_PCP, "disable 99 DMA32", ENOENT);
 BAD_CMD(pcp_enable_node_99, ZL_PCP, "enable 99 DMA32", ENOENT);
 BAD_CMD(pcp_disable_unknown_zone, ZL_PCP, "disable 0 Highmem", ENOENT);
@@ -546,6 +552,9 @@ FIXTURE_SETUP(bad_cmd)
 	ASSERT_EQ(0, zl_zoneinfo_read(zi));
 	for (i = 0; i < zi->nr; i++)
 		pcp += zl_zi_pcp_total(&zi->zone[i]);
+	ASSERT_LT(0, zi->nr);
+	self->zone_nid = zi->zone[0].nid;
+	zl_copy_str(self->zone_name, sizeof(self->zone_name), zi->zone[0].name);
 	free(zi);
 	ASSERT_LT(0, pcp)
 		TH_LOG("no page in any pcplist after freeing %d", FREED_PAGES);
@@ -570,19 +579,27 @@ FIXTURE_TEARDOWN(bad_cmd)
 TEST_F(bad_cmd, rejected_and_changes_nothing)
 {
 	size_t len = variant->len ? variant->len : strlen(variant->data);
+	const char *data = variant->data;
+	char zone_cmd[64];
 	ssize_t ret;
 	int err;
 
+	if (variant->zone) {
+		snprintf(zone_cmd, sizeof(zone_cmd), variant->data, self->zone_nid,
+			 self->zone_name);
+		data = zone_cmd;
+		len = strlen(data);
+	}
 	if (!strcmp(variant->file, ZL_ALLOC)) {
-		ret = write(self->alloc_fd, variant->data, len);
+		ret = write(self->alloc_fd, data, len);
 		err = ret < 0 ? -errno : 0;
 	} else {
-		err = zl_write_once(variant->file, variant->data, len, &ret);
+		err = zl_write_once(variant->file, data, len, &ret);
 	}
 	EXPECT_EQ(-variant->err, err)
-		TH_LOG("%s: write of %zu bytes returned %zd (%s), expected %s",
-		       variant->file, len, ret, err ? strerror(-err) : "accepted",
-		       strerror(variant->err));
+		TH_LOG("%s: write of '%.*s' (%zu bytes) returned %zd (%s), expected %s",
+		       variant->file, variant->zone ? (int)len : 0, data, len, ret,
+		       err ? strerror(-err) : "accepted", strerror(variant->err));
 	expect_unchanged_fd(_metadata, &self->before, self->alloc_fd,
 			    "a rejected command");
 }
@@ -637,16 +654,25 @@ TEST_F(cmd, alloc_pwrite_is_espipe)
  */
 TEST_F(cmd, one_shot_files_reject_offsets)
 {
-	static const struct { const char *path, *cmd; bool seq; } cases[] = {
+	struct zl_zoneinfo *zi = zl_zoneinfo_alloc();
+	char disable[64] = "";
+	const struct { const char *path, *cmd; bool seq; } cases[] = {
 		{ ZL_STRESS, "start threads=1 hold=1", true }, { ZL_STRESS, "stop", true },
 		{ ZL_BENCH, "run 1", true }, { ZL_BENCH, "run\n", true },
 		{ ZL_PCP, "drain", false }, { ZL_PCP, "drain all\n", false },
-		{ ZL_PCP, "disable 0 DMA32", false },
+		{ ZL_PCP, disable, false },
 	};
 	static const off_t offs[] = { 1, 5, 4096, 1 << 20 };
 	size_t i, o;
 	ssize_t ret;
 	int fd;
+
+	/* A good `disable`: of a zone zonelab holds pages of. */
+	ASSERT_NE(NULL, zi);
+	ASSERT_EQ(0, zl_zoneinfo_read(zi));
+	ASSERT_LT(0, zi->nr);
+	snprintf(disable, sizeof(disable), "disable %d %s", zi->zone[0].nid, zi->zone[0].name);
+	free(zi);
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		for (o = 0; o < ARRAY_SIZE(offs); o++) {
@@ -793,29 +819,27 @@ TEST_F(cmd, stress_start_while_running_is_ebusy)
 TEST_F(cmd, alloc_enomem_keeps_what_it_got)
 {
 	struct zl_stats s0, s1;
-	long pool = 0, held = -1, node0 = -1;
+	long pool = 0, held = -1, on_node = -1;
 	struct zl_zoneinfo *zi = zl_zoneinfo_alloc();
-	char cmd[64], *now;
-	int fd, i;
+	char cmd[64], line[32], *now, *p;
+	int fd, i, nid;
 
 	ASSERT_NE(NULL, zi);
 	ASSERT_EQ(0, zl_zoneinfo_read(zi));
 	for (i = 0; i < zi->nr; i++)
 		pool += zi->zone[i].managed;
 	ASSERT_LT(0, pool);
-	if (!zl_zi_node_has_pages(zi, 0)) {
-		free(zi);
-		SKIP(return, "zonelab holds no pages of node 0");
-	}
+	nid = zl_zi_first_node(zi);
 	free(zi);
+	ASSERT_LE(0, nid);
 
 	fd = open(ZL_ALLOC, O_RDWR);
 	ASSERT_LE(0, fd);
 	/* ENOMEM, not an OOM kill of this very holder. */
 	ASSERT_EQ(19, write(fd, "oom_score_adj -1000", 19));
 	ASSERT_EQ(0, zl_stats_read(&s0));
-	/* The whole pool from node 0 alone: not E2BIG, but node 0 runs out. */
-	snprintf(cmd, sizeof(cmd), "alloc %ld node=0 thisnode", pool);
+	/* The whole pool from one node alone: not E2BIG, but the node runs out. */
+	snprintf(cmd, sizeof(cmd), "alloc %ld node=%d thisnode", pool, nid);
 	EXPECT_EQ(-1, write(fd, cmd, strlen(cmd)));
 	EXPECT_EQ(ENOMEM, errno);
 	ASSERT_EQ(0, zl_stats_read(&s1));
@@ -823,13 +847,15 @@ TEST_F(cmd, alloc_enomem_keeps_what_it_got)
 	ASSERT_NE(NULL, now);
 	EXPECT_EQ(1, sscanf(now, "pages %ld", &held))
 		TH_LOG("holder shows '%s'", now);
-	if (strstr(now, "node 0 "))
-		sscanf(strstr(now, "node 0 "), "node 0 %ld", &node0);
+	snprintf(line, sizeof(line), "\nnode %d ", nid);
+	p = strstr(now, line);
+	if (p)
+		sscanf(p + strlen(line), "%ld", &on_node);
 	free(now);
 	EXPECT_LT(0, held);
 	EXPECT_GT(pool, held);
-	EXPECT_EQ(held, node0)
-		TH_LOG("thisnode pages came from another node");
+	EXPECT_EQ(held, on_node)
+		TH_LOG("thisnode pages of node %d came from another node", nid);
 	EXPECT_EQ(zl_stat(&s0, "alloc_fail") + 1, zl_stat(&s1, "alloc_fail"));
 	EXPECT_EQ(zl_stat(&s0, "alloc_success") + held, zl_stat(&s1, "alloc_success"));
 	EXPECT_EQ(8, write(fd, "free all", 8));
@@ -1216,8 +1242,9 @@ TEST_F_TIMEOUT(input, concurrent_writers_count_exactly, 120)
 		w[i].id = i;
 		ASSERT_EQ(0, pthread_create(&w[i].thread, NULL, writer_fn, &w[i]));
 	}
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 2; i++) {
 		ASSERT_EQ(0, pthread_join(w[i].thread, NULL));
+	}
 
 	for (i = 0; i < 2; i++) {
 		EXPECT_EQ(0, w[i].good_err) TH_LOG("thread %d: good writes failed", i);
@@ -1332,8 +1359,9 @@ TEST_F_TIMEOUT(input, concurrent_alloc_writers, 300)
 		w[i].id = i;
 		ASSERT_EQ(0, pthread_create(&w[i].thread, NULL, alloc_writer_fn, &w[i]));
 	}
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 3; i++) {
 		ASSERT_EQ(0, pthread_join(w[i].thread, NULL));
+	}
 	for (i = 0; i < 3; i++) {
 		EXPECT_EQ(0, w[i].good_err) TH_LOG("writer %d: good commands failed", i);
 		EXPECT_EQ(0, w[i].bad_ok) TH_LOG("writer %d: bad commands accepted", i);

@@ -208,8 +208,9 @@ TEST_F(churn, concurrent_writers)
 		w[i].alloc_fd = open(ZL_ALLOC, O_RDWR);
 		ASSERT_LE(0, w[i].alloc_fd);
 	}
-	for (i = 0; i < WRITERS; i++)
+	for (i = 0; i < WRITERS; i++) {
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, writer_fn, &w[i]));
+	}
 	for (i = 0; i < WRITERS; i++)
 		pthread_join(t[i], NULL);
 

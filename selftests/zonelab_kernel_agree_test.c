@@ -192,15 +192,21 @@ static void check_agreement(struct __test_metadata *_metadata,
 	free(log);
 
 	/*
-	 * 6.1's offline_pages() rebuilds the zonelists before it clears the
-	 * node from N_MEMORY: when offlining empties the node, the kernel's
-	 * (last) order still holds the node, while zonelab, called at
-	 * MEM_OFFLINE, sees N_MEMORY without it.
+	 * Before 6.7, offline_pages() rebuilds the zonelists before it clears
+	 * the node from N_MEMORY: when offlining empties the node, the
+	 * kernel's (last) order still holds the node, while zonelab, called
+	 * at MEM_OFFLINE, sees N_MEMORY without it.  From 6.7 on the kernel
+	 * clears the node first and both order without it: exact agreement.
 	 */
 	if (!online && zl_mask_test(&before->sys->has_memory, nid) &&
 	    !zl_mask_test(&after.sys->has_memory, nid)) {
-		stale = true;
-		TH_LOG("offline emptied node %d: the kernel ordered with it in N_MEMORY", nid);
+		if (zl_model_offline_clears_first(kver)) {
+			TH_LOG("offline emptied node %d: the kernel rebuilt without it", nid);
+		} else {
+			stale = true;
+			TH_LOG("offline emptied node %d: the kernel ordered with it in N_MEMORY",
+			       nid);
+		}
 	}
 
 	model_ret = zl_model_orders(after.sys, &after.sys->has_memory, kver, model, model_nr);

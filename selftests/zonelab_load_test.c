@@ -318,8 +318,9 @@ TEST_F(load, unload_frees_everything)
 	if (!zl_module_loaded())
 		ASSERT_EQ(0, zl_module_load());
 	/* A few generations beyond the first, so freeing has work to do. */
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 5; i++) {
 		ASSERT_EQ(0, zl_write_str(ZL_REBUILD, "1"));
+	}
 	ASSERT_EQ(0, zl_stats_read(&s));
 	ASSERT_LE(6, zl_stat(&s, "rebuilds"));
 

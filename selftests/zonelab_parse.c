@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -333,6 +334,59 @@ int zl_parse_zoneinfo(struct zl_topo *t, const char *text, char *err, size_t err
 			cur->managed = v;
 	}
 	return 0;
+}
+
+/* The kernel's zone names, read once by kernel_zones_read(). */
+static char kernel_zone_names[ZL_MAX_ZONES][ZL_ZONE_NAME];
+static int kernel_zones_ret;	/* zl_kernel_zones()'s result */
+static pthread_once_t kernel_zones_once = PTHREAD_ONCE_INIT;
+
+/* The zone headers of /proc/zoneinfo's first node, in order. */
+static void kernel_zones_read(void)
+{
+	char *text = zl_read_file("/proc/zoneinfo", NULL), line[512];
+	char name[ZL_ZONE_NAME + 1];
+	const char *pos = text;
+	int nid, first = -1, nr = 0;
+
+	if (!text) {
+		kernel_zones_ret = -errno;
+		return;
+	}
+	while (zl_next_line(&pos, line, sizeof(line), NULL)) {
+		if (sscanf(line, "Node %d, zone %16s", &nid, name) != 2)
+			continue;
+		if (first < 0)
+			first = nid;
+		if (nid != first)
+			break;
+		if (nr >= ZL_MAX_ZONES || strlen(name) >= ZL_ZONE_NAME) {
+			nr = -ERANGE;
+			break;
+		}
+		zl_copy_str(kernel_zone_names[nr++], ZL_ZONE_NAME, name);
+	}
+	free(text);
+	kernel_zones_ret = nr ? nr : -ENODATA;
+}
+
+int zl_kernel_zones(const char (**names)[ZL_ZONE_NAME])
+{
+	pthread_once(&kernel_zones_once, kernel_zones_read);
+	if (names)
+		*names = kernel_zone_names;
+	return kernel_zones_ret;
+}
+
+int zl_kernel_zone_idx(const char *name)
+{
+	const char (*names)[ZL_ZONE_NAME];
+	int i, nr = zl_kernel_zones(&names);
+
+	for (i = 0; i < nr; i++)
+		if (!strcmp(name, names[i]))
+			return i;
+	return -1;
 }
 
 int zl_topo_from_system(struct zl_topo *t, char *err, size_t errlen)
@@ -907,20 +961,6 @@ int zl_wait_quiescent(int timeout_ms)
 /* zonelab's zoneinfo                                                 */
 /* ------------------------------------------------------------------ */
 
-/* Zone index of a zone name as /proc/zoneinfo orders them, or -1. */
-static int zi_zone_idx(const char *name)
-{
-	static const char * const names[] = {
-		"DMA", "DMA32", "Normal", "Movable", "Device",
-	};
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(names); i++)
-		if (!strcmp(name, names[i]))
-			return i;
-	return -1;
-}
-
 /*
  * "<blanks><key><blanks><unsigned>" with at least one leading blank and
  * nothing after the number; 0 and *val, or -EINVAL.
@@ -1014,7 +1054,7 @@ int zl_zoneinfo_parse(struct zl_zoneinfo *zi, const char *text, char *err, size_
 			if (sscanf(line, "Node %d, zone %16s%n", &nid, name, &n) != 2 ||
 			    line[n] || nid < 0 || nid >= ZL_MAX_NODES ||
 			    strlen(name) >= ZL_ZONE_NAME ||
-			    (idx = zi_zone_idx(name)) < 0 ||
+			    (idx = zl_kernel_zone_idx(name)) < 0 ||
 			    (strlen(name) < 8 && strlen(strstr(line, "zone ") + 5) != 8)) {
 				zl_set_err(err, errlen, "zoneinfo:%d: bad header '%s'", lineno, line);
 				return -EINVAL;
@@ -1153,6 +1193,27 @@ bool zl_zi_node_has_pages(const struct zl_zoneinfo *zi, int nid)
 	return false;
 }
 
+int zl_zi_pool_nodes(const struct zl_zoneinfo *zi, struct zl_mask *m)
+{
+	int i;
+
+	zl_mask_clear(m);
+	for (i = 0; i < zi->nr; i++)
+		if (zi->zone[i].managed > 0)
+			zl_mask_set(m, zi->zone[i].nid);
+	return zl_mask_weight(m);
+}
+
+int zl_zi_first_node(const struct zl_zoneinfo *zi)
+{
+	struct zl_mask m;
+	int nid;
+
+	zl_zi_pool_nodes(zi, &m);
+	nid = zl_mask_next(&m, -1, ZL_MAX_NODES);
+	return nid < ZL_MAX_NODES ? nid : -1;
+}
+
 int zl_zi_expected_zrefs(const struct zl_zoneinfo *zi, const int *order, int nr_order,
 			 struct zl_zref *out, int max)
 {
@@ -1196,6 +1257,11 @@ bool zl_model_local_first(int kver, const struct zl_mask *memory, int node)
 	if (kver >= ZL_KVER(6, 7, 0))
 		return zl_mask_test(memory, node);
 	return true;
+}
+
+bool zl_model_offline_clears_first(int kver)
+{
+	return kver >= ZL_KVER(6, 7, 0);
 }
 
 /* find_next_best_node() of mm/page_alloc.c (kernel @kver), over @t. */

@@ -100,6 +100,16 @@ int zl_topo_parse(struct zl_topo *t, const char *text, char *err, size_t errlen)
 /* Parse /proc/zoneinfo's zone headers and spanned/present/managed. */
 int zl_parse_zoneinfo(struct zl_topo *t, const char *text, char *err, size_t errlen);
 const struct zl_zone *zl_topo_zone(const struct zl_topo *t, int nid, const char *name);
+/*
+ * The running kernel's zone names by zone index (enum zone_type), as
+ * /proc/zoneinfo lists them for every node, populated or not ("DMA",
+ * "DMA32", "Normal", "Movable", "Device" on Debian's x86_64 kernels; one
+ * fewer without CONFIG_ZONE_DEVICE).  Read once.  *@names (may be NULL)
+ * points at the table; returns MAX_NR_ZONES, or -errno.
+ */
+int zl_kernel_zones(const char (**names)[ZL_ZONE_NAME]);
+/* The kernel's zone index of @name ("DMA32" is 1 on x86_64), or -1. */
+int zl_kernel_zone_idx(const char *name);
 /* MemTotal of nodeN/meminfo in kB, or -1. */
 long zl_node_memtotal_kb(int nid);
 /* Field @key ("MemFree") of nodeN/meminfo in kB, or -1. */
@@ -248,6 +258,14 @@ struct zl_zoneinfo *zl_zoneinfo_alloc(void);
 /* Whether zonelab holds pages of some zone of @nid (managed > 0). */
 bool zl_zi_node_has_pages(const struct zl_zoneinfo *zi, int nid);
 /*
+ * The nodes zonelab holds pages of, into @m; returns their number.  A node
+ * with memory can be missing: reserve_percent caps a node with little free
+ * memory below one block (node 0 of a KASAN kernel, whose shadow it holds).
+ */
+int zl_zi_pool_nodes(const struct zl_zoneinfo *zi, struct zl_mask *m);
+/* The lowest node zonelab holds pages of, or -1. */
+int zl_zi_first_node(const struct zl_zoneinfo *zi);
+/*
  * zonelab's expected fallback list from a node order: each ordered node's
  * zonelab zones (in @zi with managed > 0), highest zone index first.
  * Returns the number of entries (at most @max).
@@ -269,6 +287,17 @@ int zl_zrefs_filter_zi(const struct zl_zref *in, int nr, const struct zl_zoneinf
  * memoryless node's order starts with its nearest node with memory.
  */
 bool zl_model_local_first(int kver, const struct zl_mask *memory, int node);
+/*
+ * Whether offline_pages() of kernel @kver takes a node the offline empties
+ * out of N_MEMORY before it rebuilds the zonelists: from 6.7 on ("mm:
+ * memory_hotplug: drop memoryless node from fallback lists", the second
+ * half of the series above) node_states_clear_node() runs first, so the
+ * kernel's new "Fallback order" lines already leave the node out, as
+ * zonelab's MEM_OFFLINE rebuild does; before 6.7 build_all_zonelists()
+ * ran first and ordered every node with the emptied node still in
+ * N_MEMORY.
+ */
+bool zl_model_offline_clears_first(int kver);
 /*
  * __build_all_zonelists() of kernel @kver for every possible node,
  * ascending nid, with one node_load[] for the whole rebuild, as

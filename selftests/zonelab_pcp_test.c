@@ -27,7 +27,7 @@
 FIXTURE(pcp)
 {
 	struct zl_zoneinfo *zi, *zi2;
-	struct zl_mask memory, cpus;
+	struct zl_mask pool, cpus;	/* nodes zonelab holds pages of; online CPUs */
 	int nr_cpus;
 	struct zl_klog_mark mark;
 	int fd;
@@ -49,16 +49,17 @@ FIXTURE_SETUP(pcp)
 	self->zi2 = malloc(sizeof(*self->zi2));
 	ASSERT_NE(NULL, self->zi);
 	ASSERT_NE(NULL, self->zi2);
-	ASSERT_EQ(0, zl_node_state("has_memory", &self->memory));
 	self->nr_cpus = zl_online_cpus(&self->cpus);
 	ASSERT_LT(0, self->nr_cpus);
 	ASSERT_EQ(0, zl_stress_read(&st));
 	ASSERT_EQ(0, st.running) TH_LOG("stress is running: the pool is not quiescent");
 	ASSERT_EQ(0, zl_zoneinfo_drained(self->zi));
-	for (i = 0; i < self->zi->nr; i++)
+	for (i = 0; i < self->zi->nr; i++) {
 		ASSERT_EQ(self->zi->zone[i].managed, self->zi->zone[i].free)
 			TH_LOG("zone %d/%s: pages held by someone else",
 			       self->zi->zone[i].nid, self->zi->zone[i].name);
+	}
+	ASSERT_LT(0, zl_zi_pool_nodes(self->zi, &self->pool));
 	self->fd = zl_alloc_open();
 	ASSERT_LE(0, self->fd);
 }
@@ -68,8 +69,9 @@ FIXTURE_TEARDOWN(pcp)
 	/* No ASSERT here: a failed ASSERT in teardown would re-run teardown. */
 	if (self->stress_started)
 		EXPECT_EQ(0, zl_cmd(ZL_STRESS, "stop"));
-	for (; self->nr_disabled > 0; self->nr_disabled--)
+	for (; self->nr_disabled > 0; self->nr_disabled--) {
 		EXPECT_EQ(0, zl_cmd(ZL_PCP, self->dis_cmd));
+	}
 	if (self->offlined >= 0)
 		EXPECT_EQ(0, zl_cpu_set_online(self->offlined, true))
 			TH_LOG("CPU %d stays offline", self->offlined);
@@ -83,7 +85,8 @@ FIXTURE_TEARDOWN(pcp)
 
 /*
  * Put pages into @cpu's list of every zone: pinned there, allocate @n
- * order-0 pages on each node with memory and free them.  Stays pinned.
+ * order-0 pages on each node zonelab holds pages of and free them.  Stays
+ * pinned.
  */
 static void fill_cpu(struct __test_metadata *_metadata, FIXTURE_DATA(pcp) *self,
 		     int cpu, int n)
@@ -91,8 +94,10 @@ static void fill_cpu(struct __test_metadata *_metadata, FIXTURE_DATA(pcp) *self,
 	int nid;
 
 	ASSERT_EQ(0, zl_pin_cpu(cpu)) TH_LOG("cannot run on CPU %d", cpu);
-	zl_for_each_node(nid, &self->memory)
-		ASSERT_EQ(0, zl_alloc_cmd(self->fd, "alloc %d node=%d thisnode", n, nid));
+	zl_for_each_node(nid, &self->pool) {
+		ASSERT_EQ(0, zl_alloc_cmd(self->fd, "alloc %d node=%d thisnode", n, nid))
+			TH_LOG("CPU %d, node %d", cpu, nid);
+	}
 	ASSERT_EQ(0, zl_alloc_cmd(self->fd, "free all"));
 }
 
@@ -102,11 +107,12 @@ static void expect_all_accounted(struct __test_metadata *_metadata,
 {
 	int i;
 
-	for (i = 0; i < zi->nr; i++)
+	for (i = 0; i < zi->nr; i++) {
 		EXPECT_EQ(zi->zone[i].managed, zi->zone[i].free + zl_zi_pcp_total(&zi->zone[i]))
 			TH_LOG("zone %d/%s %s: free %ld + pcp %ld", zi->zone[i].nid,
 			       zi->zone[i].name, when, zi->zone[i].free,
 			       zl_zi_pcp_total(&zi->zone[i]));
+	}
 }
 
 /* Whether zone @i of @zi is the highest zonelab zone of its node. */
@@ -150,15 +156,22 @@ static void churn(struct __test_metadata *_metadata, FIXTURE_DATA(pcp) *self,
 }
 
 /* After stress runs and stops, pcplists hold pages (never above high) and nothing leaks. */
-TEST_F(pcp, stress_leaves_pages_in_lists)
+TEST_F_TIMEOUT(pcp, stress_leaves_pages_in_lists, ZL_STRESS_TEST_TIMEOUT_S)
 {
 	struct zl_stress st;
-	long total = 0;
+	long total = 0, want;
 	int i, j;
 
+	ASSERT_EQ(0, zl_stress_read(&st));
+	want = st.ops;
 	ASSERT_EQ(0, zl_cmd(ZL_STRESS, "start"));
 	self->stress_started = true;
-	zl_sleep_ms(1000);
+	/* Every worker's window of blocks allocated and freed about once over. */
+	ASSERT_EQ(0, zl_stress_read(&st));
+	want += 2 * st.threads * st.hold;
+	EXPECT_EQ(0, zl_stress_wait_above(&st, offsetof(struct zl_stress, ops), want,
+					  ZL_STRESS_DEADLINE_MS))
+		TH_LOG("ops %ld, not above %ld after %d ms", st.ops, want, ZL_STRESS_DEADLINE_MS);
 	ASSERT_EQ(0, zl_cmd(ZL_STRESS, "stop"));
 	self->stress_started = false;
 	ASSERT_EQ(0, zl_stress_read(&st));
@@ -189,11 +202,12 @@ TEST_F(pcp, drain_all_empties_every_list)
 	zl_for_each_bit(cpu, &self->cpus, CPU_SETSIZE)
 		fill_cpu(_metadata, self, cpu, 20);
 	ASSERT_EQ(0, zl_zoneinfo_read(self->zi));
-	for (i = 0; i < self->zi->nr; i++)
+	for (i = 0; i < self->zi->nr; i++) {
 		if (top_zone(self->zi, i))
 			EXPECT_LT(0, zl_zi_pcp_total(&self->zi->zone[i]))
 				TH_LOG("zone %d/%s: the fill left no page",
 				       self->zi->zone[i].nid, self->zi->zone[i].name);
+	}
 
 	ASSERT_EQ(0, zl_cmd(ZL_PCP, "drain all"));
 	ASSERT_EQ(0, zl_zoneinfo_read(self->zi));
@@ -270,10 +284,11 @@ TEST_F(pcp, cpu_offline_returns_pages)
 	ASSERT_EQ(0, zl_cpu_set_online(c, true));
 	self->offlined = -1;
 	ASSERT_EQ(0, zl_zoneinfo_read(self->zi2));
-	for (i = 0; i < self->zi2->nr; i++)
+	for (i = 0; i < self->zi2->nr; i++) {
 		EXPECT_EQ(0, zl_zi_pcp_count(&self->zi2->zone[i], c))
 			TH_LOG("zone %d/%s: CPU %d back online", self->zi2->zone[i].nid,
 			       self->zi2->zone[i].name, c);
+	}
 	expect_all_accounted(_metadata, self->zi2, "with the CPU back");
 }
 

@@ -158,6 +158,23 @@ int zl_stress_read(struct zl_stress *s)
 	return ret;
 }
 
+int zl_stress_wait_above(struct zl_stress *st, size_t field, long above, long timeout_ms)
+{
+	long long deadline = zl_now_ms() + timeout_ms;
+	int ret;
+
+	for (;;) {
+		ret = zl_stress_read(st);
+		if (ret)
+			return ret;
+		if (*(const long *)((const char *)st + field) > above)
+			return 0;
+		if (zl_now_ms() >= deadline)
+			return -ETIMEDOUT;
+		zl_sleep_ms(20);
+	}
+}
+
 /* ------------------------------------------------------------------ */
 /* zoneinfo                                                           */
 /* ------------------------------------------------------------------ */
@@ -223,22 +240,22 @@ long zl_zi_pcp_count(const struct zl_zi_zone *z, int cpu)
 	return -1;
 }
 
-/* enum zone_type of Debian's x86_64 6.1 kernels. */
-static const char * const zl_zone_names[ZL_POOL_NR_ZONE_IDX] = {
-	"DMA", "DMA32", "Normal", "Movable", "Device",
-};
-
-/* The kernel's sysctl_lowmem_reserve_ratio defaults, by zone index. */
-static const long zl_reserve_ratio[ZL_POOL_NR_ZONE_IDX] = { 256, 256, 32, 0, 0 };
+/*
+ * The kernel's sysctl_lowmem_reserve_ratio defaults by zone name (zone.c
+ * uses them, not the sysctl): 0, no protection, for the zones above Normal.
+ */
+static long reserve_ratio(const char *name)
+{
+	if (!strcmp(name, "DMA") || !strcmp(name, "DMA32"))
+		return 256;
+	if (!strcmp(name, "Normal"))
+		return 32;
+	return 0;
+}
 
 int zl_zone_index(const char *name)
 {
-	int i;
-
-	for (i = 0; i < ZL_POOL_NR_ZONE_IDX; i++)
-		if (!strcmp(name, zl_zone_names[i]))
-			return i;
-	return -1;
+	return zl_kernel_zone_idx(name);
 }
 
 unsigned long zl_int_sqrt(unsigned long x)
@@ -277,7 +294,7 @@ void zl_model_limits(const struct zl_zoneinfo *zi, unsigned long mfk_param,
 {
 	unsigned long pool = zl_zi_managed(zi, -1), mfk, pages_min;
 	long page_kb = sysconf(_SC_PAGESIZE) / 1024;
-	int page_shift_10 = 0, i, j, k;
+	int page_shift_10 = 0, nr_zones = zl_kernel_zones(NULL), i, j, k;
 
 	while ((1L << page_shift_10) < page_kb)
 		page_shift_10++;
@@ -315,21 +332,24 @@ void zl_model_limits(const struct zl_zoneinfo *zi, unsigned long mfk_param,
 		if (l->pcp_high < l->pcp_batch * 4)
 			l->pcp_high = l->pcp_batch * 4;
 
-		/* setup_per_zone_lowmem_reserve() over the node's zonelab zones. */
-		l->nr_prot = ZL_POOL_NR_ZONE_IDX;
+		/*
+		 * setup_per_zone_lowmem_reserve() over the node's zonelab
+		 * zones: one entry per zone type of the running kernel.
+		 */
+		l->nr_prot = nr_zones < ZL_ZI_MAX_PROT ? nr_zones : ZL_ZI_MAX_PROT;
 		k = zl_zone_index(z->name);
-		for (j = k + 1; k >= 0 && j < ZL_POOL_NR_ZONE_IDX; j++) {
+		for (j = k + 1; k >= 0 && j < l->nr_prot; j++) {
 			long upper = 0;
 			int m, idx;
 
-			if (!zl_reserve_ratio[k] || !z->managed)
+			if (!reserve_ratio(z->name) || !z->managed)
 				break;
 			for (m = 0; m < zi->nr; m++) {
 				idx = zl_zone_index(zi->zone[m].name);
 				if (zi->zone[m].nid == z->nid && idx > k && idx <= j)
 					upper += zi->zone[m].managed;
 			}
-			l->protection[j] = upper / zl_reserve_ratio[k];
+			l->protection[j] = upper / reserve_ratio(z->name);
 		}
 	}
 }
@@ -396,6 +416,29 @@ long zl_param(const char *name)
 
 	snprintf(path, sizeof(path), ZL_SYSMOD "/parameters/%s", name);
 	return zl_read_long(path, &v) ? -1 : v;
+}
+
+/* The cap of zl_zones_init() on @nid now, in pages, not rounded; -1 on error. */
+static long reserve_cap_now(int nid)
+{
+	long page_kb = sysconf(_SC_PAGESIZE) / 1024, ppn = zl_param("pages_per_node");
+	long pct = zl_param("reserve_percent"), free_kb = zl_node_memfree_kb(nid), cap;
+
+	if (ppn < 0 || pct < 0 || free_kb < 0 || page_kb <= 0)
+		return -1;
+	cap = free_kb / page_kb / 100 * pct;
+	return cap < ppn ? cap : ppn;
+}
+
+bool zl_node_capped_out(int nid, long *now)
+{
+	long cap = reserve_cap_now(nid), order = zl_param("block_order");
+
+	if (now)
+		*now = cap;
+	if (cap < 0 || order < 0 || order >= 8 * (long)sizeof(long) - 2)
+		return false;
+	return cap < 2L << order;
 }
 
 /* ------------------------------------------------------------------ */

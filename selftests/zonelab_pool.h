@@ -21,8 +21,6 @@
 #define ZL_SYSCPU		"/sys/devices/system/cpu"
 /* Highest buddy order + 1 of Debian's x86_64 kernels (MAX_ORDER 11). */
 #define ZL_POOL_MAX_ORDERS	16
-/* Zone indexes of Debian's x86_64 kernels, as in /proc/zoneinfo. */
-#define ZL_POOL_NR_ZONE_IDX	5
 
 /* ---- the `alloc` file ---- */
 /* What an alloc file holds: "pages <n>" and "node <nid> <pages>" lines. */
@@ -53,6 +51,20 @@ struct zl_stress {
 
 /* Read and parse `stress` strictly: 0 or -errno. */
 int zl_stress_read(struct zl_stress *s);
+/*
+ * How long stress workers get to show what a test waits for (ops, fails).
+ * A guest of a KASAN or KCSAN kernel under TCG runs them many times slower
+ * than one of a Debian kernel, so tests poll to this deadline instead of
+ * sleeping a fixed time, and their TEST_F_TIMEOUT is above it.
+ */
+#define ZL_STRESS_DEADLINE_MS	60000
+#define ZL_STRESS_TEST_TIMEOUT_S	(ZL_STRESS_DEADLINE_MS / 1000 * 2)
+/*
+ * Read `stress` into @st until the counter at @field (offsetof(struct
+ * zl_stress, ops) or fails) exceeds @above, or @timeout_ms have passed.
+ * 0, -ETIMEDOUT, or a read's -errno; @st holds the last read.
+ */
+int zl_stress_wait_above(struct zl_stress *st, size_t field, long above, long timeout_ms);
 
 /* ---- zoneinfo helpers ---- */
 /*
@@ -70,11 +82,12 @@ long zl_zi_node_unheld(const struct zl_zoneinfo *zi, int nid);
 long zl_zi_managed(const struct zl_zoneinfo *zi, int nid);
 /* Count of @cpu in zone @z, or -1 when the CPU is not listed. */
 long zl_zi_pcp_count(const struct zl_zi_zone *z, int cpu);
-/* The zone index of a zone name ("DMA32" is 1) or -1. */
+/* The running kernel's zone index of a zone name (zl_kernel_zone_idx()) or -1. */
 int zl_zone_index(const char *name);
 
 /*
- * Expected watermarks, protection and pcp limits of every zone of @zi,
+ * Expected watermarks, protection (one entry per zone type of the running
+ * kernel, zl_kernel_zones()) and pcp limits of every zone of @zi,
  * by zone.c's formulas over the pool (sum of `managed`).  @mfk_param is
  * the module's min_free_kbytes parameter (0: derived); @nr_split[nid] the
  * number of CPUs of each node at load (0: all online CPUs, @nr_online).
@@ -113,6 +126,15 @@ long zl_buddy_pages(const struct zl_buddy_zone *z);
 /* ---- module parameters ---- */
 /* /sys/module/zonelab/parameters/@name as a number, or -1. */
 long zl_param(const char *name);
+/*
+ * Whether reserve_percent explains that node @nid, which has memory, got
+ * no zonelab pages at load: zl_zones_init()'s cap, min(pages_per_node,
+ * reserve_percent of the node's free memory), is below two blocks of
+ * 2^block_order pages now (below one at load, with one block of slack for
+ * the memory that came and went since).  *@now (may be NULL) gets the cap
+ * in pages, -1 when a parameter or the node's meminfo is unreadable.
+ */
+bool zl_node_capped_out(int nid, long *now);
 
 /* ---- nodes and CPUs ---- */
 /* /sys/devices/system/node/@state ("has_memory", "online") into @m: 0 or -errno. */

@@ -135,9 +135,10 @@ TEST_F_TIMEOUT(rebuild, burst_frees_old_generations, 120)
 	char err[512] = "";
 	int i;
 
-	for (i = 0; i < 200; i++)
+	for (i = 0; i < 200; i++) {
 		ASSERT_EQ(0, zl_write_str(ZL_REBUILD, variant->cmd))
 			TH_LOG("write %d failed", i);
+	}
 	ASSERT_EQ(0, zl_zonelists_read(self->after, ZL_ZONELISTS, true, err, sizeof(err)))
 		TH_LOG("%s", err);
 	EXPECT_EQ(self->before->generation + 200, self->after->generation);

@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,15 +55,17 @@ static void expect_pool_whole(struct __test_metadata *_metadata, struct zl_zonei
 	int i;
 
 	ASSERT_EQ(0, zl_zoneinfo_read(zi));
-	for (i = 0; i < zi->nr; i++)
+	for (i = 0; i < zi->nr; i++) {
 		EXPECT_EQ(zi->zone[i].managed, zi->zone[i].free + zl_zi_pcp_total(&zi->zone[i]))
 			TH_LOG("zone %d/%s: %ld pages missing", zi->zone[i].nid, zi->zone[i].name,
 			       zi->zone[i].managed - zi->zone[i].free -
 			       zl_zi_pcp_total(&zi->zone[i]));
+	}
 	ASSERT_EQ(0, zl_zoneinfo_drained(zi));
-	for (i = 0; i < zi->nr; i++)
+	for (i = 0; i < zi->nr; i++) {
 		EXPECT_EQ(zi->zone[i].managed, zi->zone[i].free)
 			TH_LOG("zone %d/%s after drain all", zi->zone[i].nid, zi->zone[i].name);
+	}
 }
 
 /* `start` runs one worker per online CPU with the defaults; `stop` stops them. */
@@ -95,19 +98,22 @@ TEST_F(stress, start_with_parameters)
 }
 
 /* ops grow while stress runs, and never go back (they accumulate across runs). */
-TEST_F(stress, ops_grow_while_running)
+TEST_F_TIMEOUT(stress, ops_grow_while_running, ZL_STRESS_TEST_TIMEOUT_S)
 {
 	struct zl_stress a, b, c;
 
 	ASSERT_EQ(0, zl_cmd(ZL_STRESS, "start threads=1 hold=8"));
-	zl_sleep_ms(200);
-	ASSERT_EQ(0, zl_stress_read(&a));
-	zl_sleep_ms(300);
-	ASSERT_EQ(0, zl_stress_read(&b));
+	EXPECT_EQ(0, zl_stress_wait_above(&a, offsetof(struct zl_stress, ops), self->st.ops,
+					  ZL_STRESS_DEADLINE_MS))
+		TH_LOG("ops still %ld after %d ms", a.ops, ZL_STRESS_DEADLINE_MS);
+	/* Still running: more ops after the first ones. */
+	EXPECT_EQ(0, zl_stress_wait_above(&b, offsetof(struct zl_stress, ops), a.ops,
+					  ZL_STRESS_DEADLINE_MS))
+		TH_LOG("ops stuck at %ld for %d ms", b.ops, ZL_STRESS_DEADLINE_MS);
 	ASSERT_EQ(0, zl_cmd(ZL_STRESS, "stop"));
 	ASSERT_EQ(0, zl_stress_read(&c));
 	EXPECT_LE(self->st.ops, a.ops);
-	EXPECT_LT(a.ops, b.ops) TH_LOG("no progress in 300 ms");
+	EXPECT_LT(a.ops, b.ops);
 	EXPECT_LE(b.ops, c.ops);
 	EXPECT_LE(self->st.fails, c.fails);
 }
@@ -154,12 +160,18 @@ TEST_F(stress, bad_start_starts_nothing)
 }
 
 /* After `stop` every page is back: in the zones or in pcplists, none held. */
-TEST_F(stress, stop_returns_every_page)
+TEST_F_TIMEOUT(stress, stop_returns_every_page, ZL_STRESS_TEST_TIMEOUT_S)
 {
 	struct zl_stress st;
+	long want;
 
 	ASSERT_EQ(0, zl_cmd(ZL_STRESS, "start order_max=4"));
-	zl_sleep_ms(500);
+	/* As many allocations as the workers hold at once: pages are out when stop comes. */
+	ASSERT_EQ(0, zl_stress_read(&st));
+	want = self->st.ops + st.threads * st.hold;
+	EXPECT_EQ(0, zl_stress_wait_above(&st, offsetof(struct zl_stress, ops), want,
+					  ZL_STRESS_DEADLINE_MS))
+		TH_LOG("ops %ld, not above %ld after %d ms", st.ops, want, ZL_STRESS_DEADLINE_MS);
 	ASSERT_EQ(0, zl_cmd(ZL_STRESS, "stop"));
 	ASSERT_EQ(0, zl_stress_read(&st));
 	EXPECT_LT(self->st.ops, st.ops);
@@ -167,16 +179,20 @@ TEST_F(stress, stop_returns_every_page)
 }
 
 /* Workers that run the pool dry count fails, and stop still returns every page. */
-TEST_F(stress, pool_exhaustion_counts_fails)
+TEST_F_TIMEOUT(stress, pool_exhaustion_counts_fails, ZL_STRESS_TEST_TIMEOUT_S)
 {
+	long long t0 = zl_now_ms();
 	struct zl_stress st;
+	int ret;
 
 	ASSERT_EQ(0, zl_cmd(ZL_STRESS, "start order_max=3 hold=65536"));
-	zl_sleep_ms(1000);
-	ASSERT_EQ(0, zl_stress_read(&st));
+	ret = zl_stress_wait_above(&st, offsetof(struct zl_stress, fails), self->st.fails,
+				   ZL_STRESS_DEADLINE_MS);
 	ASSERT_EQ(0, zl_cmd(ZL_STRESS, "stop"));
-	EXPECT_LT(self->st.fails, st.fails) TH_LOG("a pool of %ld pages never ran out",
-						   zl_zi_managed(self->zi, -1));
+	EXPECT_EQ(0, ret) TH_LOG("a pool of %ld pages never ran out in %d ms (%ld ops)",
+				 zl_zi_managed(self->zi, -1), ZL_STRESS_DEADLINE_MS, st.ops);
+	if (!ret)
+		TH_LOG("first fail after %lld ms, %ld ops", zl_now_ms() - t0, st.ops);
 	expect_pool_whole(_metadata, self->zi);
 }
 

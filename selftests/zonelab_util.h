@@ -41,6 +41,15 @@
 #define ZL_NODE_SYSFS		"/sys/devices/system/node"
 #define ZL_MEMORY_SYSFS		"/sys/devices/system/memory"
 
+/*
+ * kselftest_harness.h's EXPECT_*() and ASSERT_*() are two statements: the
+ * check, then a for () that runs the optional TH_LOG() (and, for ASSERT,
+ * leaves the test) when it failed.  As the body of a loop without braces
+ * only the check repeats: the handler runs once after the loop, with the
+ * loop variable at its end value (a failure reported for "node 64"), and a
+ * failed ASSERT does not stop the loop.  Loops around them take braces.
+ */
+
 #ifndef __printf
 #define __printf(a, b)	__attribute__((format(printf, a, b)))
 #endif
