@@ -349,8 +349,12 @@ int zl_storm_start(unsigned int cpu, int slot)
 	if (slot >= ZL_NR_ZONE_SLOTS || !READ_ONCE(zl_zone_slot(slot)->managed))
 		return -EINVAL;
 
-	cpus_read_lock();
+	/*
+	 * zl_storm_lock before cpu_hotplug_lock: zl_storm_stop() rebuilds
+	 * under zl_storm_lock, and a stop_machine rebuild takes the latter.
+	 */
 	mutex_lock(&zl_storm_lock);
+	cpus_read_lock();
 	if (zl_storm_task) {
 		ret = -EBUSY;
 		goto out_unlock;
@@ -372,8 +376,8 @@ int zl_storm_start(unsigned int cpu, int slot)
 	zl_storm_task = t;
 	wake_up_process(t);
 out_unlock:
-	mutex_unlock(&zl_storm_lock);
 	cpus_read_unlock();
+	mutex_unlock(&zl_storm_lock);
 	return ret;
 }
 

@@ -110,7 +110,7 @@ TEST_F(storm, detectors)
 	zl_for_each_bit(cpu, &cpus, ZL_MASK_BITS)
 		if (cpu)
 			zl_mask_set(&others, cpu);
-	snprintf(cmd, sizeof(cmd), "start order_max=0 hold=%ld cpus=%s", hold,
+	snprintf(cmd, sizeof(cmd), "start order_max=0 hold=%ld oom_score_adj=-1000 cpus=%s", hold,
 		 zl_format_list(&others, list, sizeof(list)));
 	ASSERT_EQ(0, zl_cmd(ZL_STRESS, cmd)) TH_LOG("%s", cmd);
 	self->stress = true;

@@ -185,7 +185,8 @@ TEST_F_TIMEOUT(stress, pool_exhaustion_counts_fails, ZL_STRESS_TEST_TIMEOUT_S)
 	struct zl_stress st;
 	int ret;
 
-	ASSERT_EQ(0, zl_cmd(ZL_STRESS, "start order_max=3 hold=65536"));
+	/* Exempt from zonelab's OOM (issue 6), which would avert the fails. */
+	ASSERT_EQ(0, zl_cmd(ZL_STRESS, "start order_max=3 hold=65536 oom_score_adj=-1000"));
 	ret = zl_stress_wait_above(&st, offsetof(struct zl_stress, fails), self->st.fails,
 				   ZL_STRESS_DEADLINE_MS);
 	ASSERT_EQ(0, zl_cmd(ZL_STRESS, "stop"));
