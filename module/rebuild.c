@@ -146,12 +146,15 @@ static void zl_copy_list(struct zl_zonelist *dst, const struct zl_zonelist *src,
 	WRITE_ONCE(dst->nr, src->nr);
 }
 
+/*
+ * Context: zl_rebuild_lock held by the rebuilding task, which in
+ * stop_machine mode is not the task running this (a stopper thread), so
+ * lockdep cannot assert it here; zl_publish() does.
+ */
 static void zl_copy_generation(const struct zl_generation *src,
 			       unsigned int delay_us)
 {
 	unsigned int nid;
-
-	lockdep_assert_held(&zl_rebuild_lock);
 
 	for (nid = 0; nid < src->nr_nodes; nid++) {
 		zl_copy_list(&zl_copy->node[nid].fallback,
