@@ -30,9 +30,10 @@ static struct dentry *zl_dbgfs_root;
 
 /*
  * Copy a one-shot command into @buf as a C string without its one trailing
- * newline.  The file position is neither required to move nor moved, so a
- * shell holding the file open can write again; a write at a non-zero
- * offset is a partial command, and a NUL inside the command is garbage.
+ * newline; any other newline makes it malformed.  The file position is
+ * neither required to move nor moved, so a shell holding the file open
+ * can write again; a write at a non-zero offset is a partial command,
+ * and a NUL inside the command is garbage.
  */
 static int zl_dbgfs_copy_cmd(char *buf, size_t size, const char __user *ubuf,
 			     size_t count, loff_t *ppos)
@@ -53,6 +54,9 @@ static int zl_dbgfs_copy_cmd(char *buf, size_t size, const char __user *ubuf,
 		return -EINVAL;
 	if (buf[len - 1] == '\n')
 		buf[len - 1] = '\0';
+	/* One command, one line: kstrto*() would take a second newline. */
+	if (strchr(buf, '\n'))
+		return -EINVAL;
 	return 0;
 }
 

@@ -177,7 +177,7 @@ static long zl_owner_points(struct zl_owner *o, const nodemask_t *mask)
  */
 static struct zl_owner *zl_oom_select(const nodemask_t *mask)
 {
-	long pool = zl_pool_pages(), best_points = 0;
+	long pool = zl_pool_pages(), best_points = LONG_MIN;
 	struct zl_owner *o, *best = NULL;
 
 	lockdep_assert_held(&zl_oom_lock);
@@ -189,8 +189,10 @@ static struct zl_owner *zl_oom_select(const nodemask_t *mask)
 		if (o->victim || adj == ZL_OOM_ADJ_MIN)
 			continue;
 		points = zl_owner_points(o, mask);
+		/* Killing it would free nothing the allocation can use. */
 		if (!points)
 			continue;
+		/* As oom_badness(): the highest wins, even below zero. */
 		points += adj * pool / 1000;
 		if (points > best_points) {
 			best_points = points;
@@ -313,8 +315,8 @@ void zl_oom_disabled_show(struct seq_file *m)
 }
 
 /**
- * zl_oom_show() - the `oom` file: one line per owner holding pages or
- * marked, victims first.
+ * zl_oom_show() - the `oom` file: the state, then one line per owner, in
+ * the order they came.
  * @m:	the seq_file.
  */
 void zl_oom_show(struct seq_file *m)
