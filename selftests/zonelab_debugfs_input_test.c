@@ -4,9 +4,10 @@
  * selftests/damon/debugfs_huge_count_read_write.sh: malformed, huge,
  * offset and vectored writes to `rebuild` fail with EINVAL and change
  * nothing; malformed and out-of-range commands to `alloc`, `stress`,
- * `bench` and `pcp` fail with the errno the README gives and change
- * nothing either (stats, zonelists, zones, buddy lists, pcplists, stress,
- * bench and the writer's own alloc holder); read-only files refuse writes;
+ * `bench`, `pcp`, `oom_disable` and ctx/<name>/oom_score_adj fail with
+ * the errno the README gives and change nothing either (stats, zonelists,
+ * zones, buddy lists, pcplists, stress, bench, the OOM owners and the
+ * writer's own alloc holder); read-only files refuse writes;
  * reads of every size and offset agree; concurrent writers are counted
  * exactly; the kernel logs no warning.
  */
@@ -28,6 +29,7 @@
 
 static const char * const ro_files[] = {
 	ZL_TOPOLOGY, ZL_ZONELISTS, ZL_KZONELISTS, ZL_STATS, ZL_ZONEINFO, ZL_BUDDYINFO,
+	ZL_OOM,
 };
 
 #define NR_RO	(ARRAY_SIZE(ro_files))
@@ -40,7 +42,7 @@ static const char * const ro_files[] = {
  */
 enum {
 	ST_ZONELISTS, ST_STATS, ST_ZONEINFO, ST_BUDDYINFO, ST_STRESS, ST_BENCH,
-	ST_BLOCKS, ST_MODE, ST_STORM, ST_BENCH_REBUILD,
+	ST_BLOCKS, ST_MODE, ST_STORM, ST_BENCH_REBUILD, ST_OOM,
 };
 
 static const char * const state_files[] = {
@@ -49,6 +51,7 @@ static const char * const state_files[] = {
 	[ST_STRESS] = ZL_STRESS, [ST_BENCH] = ZL_BENCH,
 	[ST_BLOCKS] = ZL_BLOCKS, [ST_MODE] = ZL_REBUILD_MODE,
 	[ST_STORM] = ZL_STORM, [ST_BENCH_REBUILD] = ZL_BENCH_REBUILD,
+	[ST_OOM] = ZL_OOM,
 };
 
 #define NR_STATE	(ARRAY_SIZE(state_files))
@@ -326,9 +329,16 @@ _Static_assert(sizeof(STRESS_LEN64) == 65, "64 bytes");
 _Static_assert(sizeof(BENCH_LEN64) == 65, "64 bytes");
 _Static_assert(sizeof(PCP_LEN64) == 65, "64 bytes");
 
+/* The context the ctx/ rows write to: bad_cmd creates it for them only. */
+#define BAD_CTX		"bad_cmd"
+#define BAD_CTX_DIR	ZL_DIR "/ctx/" BAD_CTX
+#define CTX_OOM_ADJ	BAD_CTX_DIR "/oom_score_adj"
+
 FIXTURE(bad_cmd)
 {
 	int alloc_fd;		/* the holder */
+	bool ctx;		/* BAD_CTX was created */
+	long long policies;	/* policies_live before that */
 	struct state before;
 	struct zl_klog_mark mark;
 	int zone_nid;		/* a zone zonelab holds pages of */
@@ -521,6 +531,64 @@ BAD_CMD(stress_node_word, ZL_STRESS, "start node=x", EINVAL);
 BAD_CMD(stress_cpus_word, ZL_STRESS, "start cpus=x", EINVAL);
 BAD_CMD(stress_cpus_range, ZL_STRESS, "start cpus=4096", EINVAL);
 
+/* oom_disable: "0" or "1", nothing else */
+BAD_CMD(oom_disable_empty, ZL_OOM_DISABLE, "", EINVAL);
+BAD_CMD(oom_disable_newline, ZL_OOM_DISABLE, "\n", EINVAL);
+BAD_CMD(oom_disable_two, ZL_OOM_DISABLE, "2", EINVAL);
+BAD_CMD(oom_disable_ten, ZL_OOM_DISABLE, "10", EINVAL);
+BAD_CMD(oom_disable_neg, ZL_OOM_DISABLE, "-1", EINVAL);
+BAD_CMD(oom_disable_plus, ZL_OOM_DISABLE, "+1", EINVAL);
+BAD_CMD(oom_disable_leading_zero, ZL_OOM_DISABLE, "01", EINVAL);
+BAD_CMD(oom_disable_hex, ZL_OOM_DISABLE, "0x1", EINVAL);
+BAD_CMD(oom_disable_lead_space, ZL_OOM_DISABLE, " 1", EINVAL);
+BAD_CMD(oom_disable_trail_space, ZL_OOM_DISABLE, "1 ", EINVAL);
+BAD_CMD(oom_disable_two_newlines, ZL_OOM_DISABLE, "1\n\n", EINVAL);
+BAD_CMD(oom_disable_crlf, ZL_OOM_DISABLE, "1\r\n", EINVAL);
+BAD_CMD(oom_disable_word, ZL_OOM_DISABLE, "on", EINVAL);
+BAD_CMD_LEN(oom_disable_nul, ZL_OOM_DISABLE, "1\0", 2, EINVAL);
+BAD_CMD(oom_disable_binary, ZL_OOM_DISABLE, "\x01\xff", EINVAL);
+
+/* alloc: oom_score_adj <n>, -1000..1000 */
+BAD_CMD(alloc_adj_no_value, ZL_ALLOC, "oom_score_adj", EINVAL);
+BAD_CMD(alloc_adj_blank, ZL_ALLOC, "oom_score_adj \n", EINVAL);
+BAD_CMD(alloc_adj_word, ZL_ALLOC, "oom_score_adj x", EINVAL);
+BAD_CMD(alloc_adj_1x, ZL_ALLOC, "oom_score_adj 1x", EINVAL);
+BAD_CMD(alloc_adj_hex, ZL_ALLOC, "oom_score_adj 0x10", EINVAL);
+BAD_CMD(alloc_adj_two_values, ZL_ALLOC, "oom_score_adj 1 2", EINVAL);
+BAD_CMD(alloc_adj_glued, ZL_ALLOC, "oom_score_adj=1", EINVAL);
+BAD_CMD(alloc_adj_upper, ZL_ALLOC, "OOM_SCORE_ADJ 1", EINVAL);
+BAD_CMD(alloc_adj_overflow, ZL_ALLOC, "oom_score_adj 2147483648", EINVAL);
+BAD_CMD(alloc_adj_cr, ZL_ALLOC, "oom_score_adj 1\r\n", EINVAL);
+BAD_CMD_LEN(alloc_adj_nul, ZL_ALLOC, "oom_score_adj 1\0", 16, EINVAL);
+BAD_CMD(alloc_adj_1001, ZL_ALLOC, "oom_score_adj 1001", ERANGE);
+BAD_CMD(alloc_adj_minus_1001, ZL_ALLOC, "oom_score_adj -1001", ERANGE);
+
+/* ctx/<name>/oom_score_adj: a number, -1000..1000 */
+BAD_CMD(ctx_adj_empty, CTX_OOM_ADJ, "", EINVAL);
+BAD_CMD(ctx_adj_newline, CTX_OOM_ADJ, "\n", EINVAL);
+BAD_CMD(ctx_adj_word, CTX_OOM_ADJ, "x", EINVAL);
+BAD_CMD(ctx_adj_1x, CTX_OOM_ADJ, "1x", EINVAL);
+BAD_CMD(ctx_adj_hex, CTX_OOM_ADJ, "0x1", EINVAL);
+BAD_CMD(ctx_adj_lead_space, CTX_OOM_ADJ, " 1", EINVAL);
+BAD_CMD(ctx_adj_trail_space, CTX_OOM_ADJ, "1 ", EINVAL);
+BAD_CMD(ctx_adj_two_values, CTX_OOM_ADJ, "1 2", EINVAL);
+BAD_CMD(ctx_adj_crlf, CTX_OOM_ADJ, "1\r\n", EINVAL);
+BAD_CMD(ctx_adj_overflow, CTX_OOM_ADJ, "2147483648", EINVAL);
+BAD_CMD_LEN(ctx_adj_nul, CTX_OOM_ADJ, "1\0", 2, EINVAL);
+BAD_CMD(ctx_adj_1001, CTX_OOM_ADJ, "1001", ERANGE);
+BAD_CMD(ctx_adj_minus_1001, CTX_OOM_ADJ, "-1001", ERANGE);
+
+/* stress start ... oom_score_adj=<n>: nothing starts, the owner keeps its adj */
+BAD_CMD(stress_adj_no_eq, ZL_STRESS, "start oom_score_adj", EINVAL);
+BAD_CMD(stress_adj_empty, ZL_STRESS, "start oom_score_adj=", EINVAL);
+BAD_CMD(stress_adj_word, ZL_STRESS, "start oom_score_adj=x", EINVAL);
+BAD_CMD(stress_adj_1x, ZL_STRESS, "start oom_score_adj=1x", EINVAL);
+BAD_CMD(stress_adj_hex, ZL_STRESS, "start oom_score_adj=0x1", EINVAL);
+BAD_CMD(stress_adj_overflow, ZL_STRESS, "start oom_score_adj=2147483648", EINVAL);
+BAD_CMD(stress_adj_1001, ZL_STRESS, "start oom_score_adj=1001", ERANGE);
+BAD_CMD(stress_adj_minus_1001, ZL_STRESS, "start threads=1 oom_score_adj=-1001", ERANGE);
+BAD_CMD(stress_adj_bad_threads, ZL_STRESS, "start oom_score_adj=500 threads=65", ERANGE);
+
 /* A holder with HOLD_PAGES pages and FREED_PAGES freed to a pcplist. */
 static void holder_setup(struct __test_metadata *_metadata, int *fd)
 {
@@ -546,6 +614,11 @@ FIXTURE_SETUP(bad_cmd)
 	self->alloc_fd = -1;
 	zl_klog_mark(&self->mark);
 	ASSERT_NE(NULL, zi);
+	if (!strncmp(variant->file, BAD_CTX_DIR "/", strlen(BAD_CTX_DIR "/"))) {
+		self->policies = zl_stat_get("policies_live");
+		ASSERT_EQ(0, zl_cmd(ZL_CONTEXTS, "create " BAD_CTX));
+		self->ctx = true;
+	}
 	ASSERT_EQ(0, zl_wait_quiescent(5000));
 	holder_setup(_metadata, &self->alloc_fd);
 	/* The freed pages sit in a pcplist: a wrong drain would show. */
@@ -572,6 +645,16 @@ FIXTURE_TEARDOWN(bad_cmd)
 	/* A start that was wrongly accepted must not outlive the test. */
 	zl_cmd(ZL_STRESS, "stop");
 	zl_cmd(ZL_STORM, "stop");
+	zl_cmd(ZL_OOM_DISABLE, "0");
+	if (self->ctx) {
+		long long end = zl_now_ms() + 5000;
+
+		EXPECT_EQ(0, zl_cmd(ZL_CONTEXTS, "destroy " BAD_CTX));
+		/* Its policy goes after a grace period: let `stats` settle. */
+		while (zl_stat_get("policies_live") != self->policies && zl_now_ms() < end)
+			zl_sleep_ms(10);
+		EXPECT_EQ(self->policies, zl_stat_get("policies_live"));
+	}
 	state_teardown(_metadata, &self->before, &self->mark);
 }
 

@@ -37,9 +37,15 @@
 #define ZL_REBUILD_MODE		ZL_DIR "/rebuild_mode"
 #define ZL_STORM		ZL_DIR "/storm"
 #define ZL_BENCH_REBUILD	ZL_DIR "/bench_rebuild"
+#define ZL_CONTEXTS		ZL_DIR "/contexts"
+#define ZL_REGIONS		ZL_DIR "/regions"
 #define ZL_SYSMOD		"/sys/module/zonelab"
 #define ZL_NODE_SYSFS		"/sys/devices/system/node"
 #define ZL_MEMORY_SYSFS		"/sys/devices/system/memory"
+
+/* zonelab's own OOM (issue 6). */
+#define ZL_OOM			ZL_DIR "/oom"
+#define ZL_OOM_DISABLE		ZL_DIR "/oom_disable"
 
 /*
  * kselftest_harness.h's EXPECT_*() and ASSERT_*() are two statements: the
