@@ -1363,3 +1363,65 @@ int zl_expected_zrefs(const struct zl_topo *t, const int *order, int nr_order,
 	}
 	return nr;
 }
+
+/* ------------------------------------------------------------------ */
+/* zonelab's lists against the kernel's                               */
+/* ------------------------------------------------------------------ */
+
+#define AGREE_TEXT	4096
+
+int zl_zonelists_agree(const struct zl_zonelists *zl, const struct zl_zonelists *kzl,
+		       const struct zl_zoneinfo *zi, const struct zl_mask *nodes,
+		       bool stale, char *err, size_t errlen)
+{
+	struct zl_zref *kf = malloc(sizeof(*kf) * ZL_MAX_ZREFS);
+	char *a = malloc(AGREE_TEXT), *b = malloc(AGREE_TEXT);
+	int n, nk, owner, ret = -EINVAL;
+
+	if (!kf || !a || !b) {
+		zl_set_err(err, errlen, "out of memory");
+		ret = -ENOMEM;
+		goto out;
+	}
+	zl_for_each_node(n, nodes) {
+		const struct zl_node_zl *z = &zl->node[n], *k = &kzl->node[n];
+
+		nk = zl_zrefs_filter_zi(k->fallback, k->nr_fallback, zi, kf, ZL_MAX_ZREFS);
+		zl_format_zrefs(z->fallback, z->nr_fallback, a, AGREE_TEXT);
+		zl_format_zrefs(kf, nk, b, AGREE_TEXT);
+		if (!stale && !zl_zrefs_equal(kf, nk, z->fallback, z->nr_fallback)) {
+			zl_set_err(err, errlen,
+				   "node %d fallback: zonelab '%s', kernel's filtered '%s'",
+				   n, a, b);
+			goto out;
+		}
+		if (stale && nk != z->nr_fallback) {
+			zl_set_err(err, errlen, "node %d fallback (stale kernel order): "
+				   "zonelab '%s', kernel's filtered '%s'", n, a, b);
+			goto out;
+		}
+		for (owner = 0; stale && owner < ZL_MAX_NODES; owner++) {
+			zl_format_node_zones(z->fallback, z->nr_fallback, owner, a, AGREE_TEXT);
+			zl_format_node_zones(kf, nk, owner, b, AGREE_TEXT);
+			if (strcmp(a, b)) {
+				zl_set_err(err, errlen, "node %d fallback, zones of node %d: "
+					   "zonelab '%s', kernel's filtered '%s'", n, owner, a, b);
+				goto out;
+			}
+		}
+		nk = zl_zrefs_filter_zi(k->thisnode, k->nr_thisnode, zi, kf, ZL_MAX_ZREFS);
+		if (!zl_zrefs_equal(kf, nk, z->thisnode, z->nr_thisnode)) {
+			zl_set_err(err, errlen,
+				   "node %d thisnode: zonelab '%s', kernel's filtered '%s'",
+				   n, zl_format_zrefs(z->thisnode, z->nr_thisnode, a, AGREE_TEXT),
+				   zl_format_zrefs(kf, nk, b, AGREE_TEXT));
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	free(kf);
+	free(a);
+	free(b);
+	return ret;
+}

@@ -317,6 +317,21 @@ int zl_expected_zrefs(const struct zl_topo *t, const int *order, int nr_order,
 /* Same length and, entry by entry, same node and zone name. */
 bool zl_zrefs_equal(const struct zl_zref *a, int na, const struct zl_zref *b, int nb);
 
+/*
+ * zonelab's lists (@zl, `zonelists`) against the kernel's (@kzl,
+ * `kernel_zonelists`) for every node of @nodes: each fallback and thisnode
+ * list must be the kernel's with the zones zonelab holds no pages of (@zi,
+ * managed 0 or absent) left out.  @stale: the kernel's last rebuild still
+ * counted a node that has left N_MEMORY since (6.1's offline_pages()
+ * rebuilds before it clears the node), so its node order may differ from
+ * zonelab's and fallback lists are compared per node: the same length and,
+ * for every node, the same zones in the same order.  0, or -EINVAL with
+ * @err naming the first difference (-ENOMEM).
+ */
+int zl_zonelists_agree(const struct zl_zonelists *zl, const struct zl_zonelists *kzl,
+		       const struct zl_zoneinfo *zi, const struct zl_mask *nodes,
+		       bool stale, char *err, size_t errlen);
+
 /* Format helpers for diagnostics. */
 char *zl_format_order(const int *order, int nr, char *buf, size_t size);
 char *zl_format_zrefs(const struct zl_zref *z, int nr, char *buf, size_t size);
