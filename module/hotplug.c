@@ -10,11 +10,14 @@
  * free what they hold.  Past the timeout the isolation is undone and the
  * block stays online and usable.
  *
- * When the kernel offlines a range that holds zonelab blocks, zonelab
- * takes them offline in MEM_GOING_OFFLINE and gives their pages back, so
- * that the kernel's offline can succeed, or vetoes it when they stay
- * busy.  MEM_CANCEL_OFFLINE takes the pages back; after MEM_ONLINE zonelab
- * may take pages from the new memory (online_reserve_pages).
+ * After MEM_ONLINE zonelab may take pages from the new memory
+ * (online_reserve_pages, alloc_contig_range()); they are PageOffline, as
+ * virtio-mem's are.  When the kernel offlines a range that holds such
+ * blocks, zonelab takes them offline in MEM_GOING_OFFLINE and drops its
+ * references to their pages, which lets the kernel's offline take them
+ * (the protocol page-flags.h describes for PageOffline pages), or vetoes
+ * the offline when they stay held.  MEM_CANCEL_OFFLINE takes the
+ * references back and brings the blocks online; MEM_OFFLINE forgets them.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -23,6 +26,7 @@
 #include <linux/jiffies.h>
 #include <linux/memory.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/seq_file.h>
@@ -63,12 +67,6 @@ static DEFINE_SPINLOCK(zl_take_lock);
 static LIST_HEAD(zl_take_list);
 static void zl_take_fn(struct work_struct *work);
 static DECLARE_WORK(zl_take_work, zl_take_fn);
-
-/*
- * Blocks given back in the MEM_GOING_OFFLINE in progress, as zl_take
- * entries; under zl_hotplug_lock.
- */
-static LIST_HEAD(zl_given_list);
 
 unsigned int zl_offline_timeout_ms = 2000;
 module_param_named(offline_timeout_ms, zl_offline_timeout_ms, uint, 0644);
@@ -208,22 +206,11 @@ static void zl_event_rollback(unsigned long first, unsigned long last)
 	}
 }
 
-/* Remember a given-back block, to take it again if the offline fails. */
-static void zl_note_given(struct zl_block *block)
-{
-	struct zl_take *t = kmalloc(sizeof(*t), GFP_KERNEL);
-
-	if (!t)
-		return;
-	t->start_pfn = page_to_pfn(block->page);
-	t->nr_pages = 1UL << zl_block_order;
-	t->budget = t->nr_pages;
-	list_add_tail(&t->node, &zl_given_list);
-}
-
 /*
  * MEM_GOING_OFFLINE: take every zonelab block in the range offline and
- * give its pages back, or bring them all back and veto.
+ * hand its pages over, or bring them all back and veto.  Until the
+ * offline ends (MEM_OFFLINE or MEM_CANCEL_OFFLINE) zonelab holds a
+ * reference on itself, so that it cannot be unloaded meanwhile.
  */
 static int zl_memory_going_offline(const struct memory_notify *arg)
 {
@@ -232,7 +219,7 @@ static int zl_memory_going_offline(const struct memory_notify *arg)
 			     zl_block_order;
 	unsigned long timeout = msecs_to_jiffies(zl_offline_timeout_ms);
 	struct zl_block *block;
-	bool released = false;
+	bool released = false, given = false;
 	unsigned long id;
 	int ret;
 
@@ -253,14 +240,20 @@ static int zl_memory_going_offline(const struct memory_notify *arg)
 		block->by_event = true;
 	}
 	for (id = first; (block = zl_block_in(&id, last)); id++) {
-		zl_note_given(block);
-		zl_block_release(block);
-		released = true;
+		block->by_event = false;
+		if (block->contig) {
+			zl_block_give(block, true);
+			given = true;
+		} else {
+			/* Not PageOffline: the kernel refused the range already. */
+			zl_block_release(block);
+			released = true;
+		}
 	}
-	if (released) {
-		zl_zones_recompute();
+	if (given)
+		__module_get(THIS_MODULE);
+	if (released)
 		zl_rebuild_async();
-	}
 	return 0;
 }
 
@@ -284,27 +277,35 @@ static void zl_queue_take(unsigned long start_pfn, unsigned long nr_pages,
 	schedule_work(&zl_take_work);
 }
 
-static void zl_memory_cancel_offline(void)
+/*
+ * The end of a real offline over a range: MEM_CANCEL_OFFLINE takes the
+ * given blocks back online, MEM_OFFLINE forgets them.
+ */
+static void zl_memory_offline_end(const struct memory_notify *arg,
+				  bool cancelled)
 {
-	struct zl_take *t, *tmp;
+	unsigned long first = arg->start_pfn >> zl_block_order;
+	unsigned long last = (arg->start_pfn + arg->nr_pages - 1) >>
+			     zl_block_order;
+	struct zl_block *block;
+	bool given = false;
+	unsigned long id;
 
 	lockdep_assert_held(&zl_hotplug_lock);
 
-	list_for_each_entry_safe(t, tmp, &zl_given_list, node) {
-		list_del(&t->node);
-		zl_queue_take(t->start_pfn, t->nr_pages, t->budget);
-		kfree(t);
+	for (id = first; (block = zl_block_in(&id, last)); id++) {
+		if (!block->given)
+			continue;
+		given = true;
+		if (cancelled) {
+			zl_block_give(block, false);
+			zl_block_online_locked(block, 0);
+		} else {
+			zl_block_forget(block);
+		}
 	}
-}
-
-static void zl_forget_given(void)
-{
-	struct zl_take *t, *tmp;
-
-	list_for_each_entry_safe(t, tmp, &zl_given_list, node) {
-		list_del(&t->node);
-		kfree(t);
-	}
+	if (given)
+		module_put(THIS_MODULE);
 }
 
 static void zl_memory_online(const struct memory_notify *arg)
@@ -329,10 +330,11 @@ static int zl_memory_callback(struct notifier_block *nb, unsigned long action,
 		ret = zl_memory_going_offline(arg);
 		break;
 	case MEM_CANCEL_OFFLINE:
-		zl_memory_cancel_offline();
+		zl_memory_offline_end(arg, true);
+		zl_rebuild_async();
 		break;
 	case MEM_OFFLINE:
-		zl_forget_given();
+		zl_memory_offline_end(arg, false);
 		zl_count(ZL_STAT_MEMORY_EVENTS);
 		zl_rebuild_async();
 		break;

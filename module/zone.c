@@ -307,6 +307,25 @@ bool zl_zone_watermark_ok(struct zl_zone *zone, unsigned int order,
 	return false;
 }
 
+/*
+ * Pages taken from memory the kernel may offline again are PageOffline,
+ * as virtio-mem's are: the kernel's offline then lets zonelab hand them
+ * over in MEM_GOING_OFFLINE instead of refusing the range as unmovable.
+ */
+static void zl_block_set_page_offline(struct zl_block *block, bool set)
+{
+	unsigned long i;
+
+	if (!block->contig)
+		return;
+	for (i = 0; i < 1UL << zl_block_order; i++) {
+		if (set)
+			__SetPageOffline(block->page + i);
+		else
+			__ClearPageOffline(block->page + i);
+	}
+}
+
 static void zl_block_clear_private(struct zl_block *block)
 {
 	unsigned long i;
@@ -342,6 +361,7 @@ int zl_block_add(struct page *page, bool contig)
 		return -ENOMEM;
 	}
 	zl_block_clear_private(block);
+	zl_block_set_page_offline(block, contig);
 
 	spin_lock(&zone->lock);
 	if (!zone->present || pfn < zone->start_pfn)
@@ -363,6 +383,7 @@ static void zl_block_destroy(struct zl_block *block)
 
 	xa_erase(&zl_blocks, block->id);
 	zl_block_clear_private(block);
+	zl_block_set_page_offline(block, false);
 	if (block->contig)
 		free_contig_range(page_to_pfn(block->page), nr);
 	else
@@ -433,6 +454,50 @@ static void zl_chunk_unisolate(struct zl_block *block, struct page *page,
 {
 	set_page_private(page, 0);
 	__zl_buddy_free(block->zone, page, order);
+}
+
+/**
+ * zl_block_give() - drop (or take back) the references of an offline
+ * block's PageOffline pages, so that a real memory offline in progress may
+ * take them (MEM_GOING_OFFLINE) or give them back (MEM_CANCEL_OFFLINE).
+ * @block:	an offline block taken from hotplugged memory.
+ * @give:	drop (true) or take back (false).
+ *
+ * Context: zl_hotplug_lock held.
+ */
+void zl_block_give(struct zl_block *block, bool give)
+{
+	unsigned long i;
+
+	for (i = 0; i < 1UL << zl_block_order; i++) {
+		if (give)
+			page_ref_dec(block->page + i);
+		else
+			page_ref_inc(block->page + i);
+	}
+	block->given = give;
+}
+
+/**
+ * zl_block_forget() - the kernel offlined a given block's memory: the
+ * pages are its now; zonelab drops the block without touching them.
+ * @block:	a given block.
+ *
+ * Context: zl_hotplug_lock held.
+ */
+void zl_block_forget(struct zl_block *block)
+{
+	unsigned long nr = 1UL << zl_block_order;
+	struct zl_zone *zone = block->zone;
+
+	spin_lock(&zone->lock);
+	list_del(&block->node);
+	WRITE_ONCE(zone->present, zone->present - nr);
+	spin_unlock(&zone->lock);
+	atomic_dec(&zl_nr_blocks_offline);
+	xa_erase(&zl_blocks, block->id);
+	kfree_rcu(block, rcu);
+	zl_count_add(ZL_STAT_PAGES_RETURNED, nr);
 }
 
 /**

@@ -156,6 +156,9 @@ enum zl_block_state {
  *		onlined memory) and go back with free_contig_range().
  * @by_event:	taken offline by the real memory offline in progress, to be
  *		brought back if it fails; under zl_hotplug_lock.
+ * @given:	its pages' references were dropped for a real memory offline
+ *		in progress (virtio-mem's protocol for PageOffline pages);
+ *		under zl_hotplug_lock.
  * @rcu:	frees the block after a grace period: `blocks` reads blocks
  *		under RCU while hotplug may give them back.
  */
@@ -168,6 +171,7 @@ struct zl_block {
 	unsigned long isolated;
 	bool contig;
 	bool by_event;
+	bool given;
 	/* private: */
 	struct rcu_head rcu;
 };
@@ -469,6 +473,8 @@ void zl_block_unisolate(struct zl_block *block);
 bool zl_block_isolated_all(struct zl_block *block);
 void zl_block_set_offline(struct zl_block *block);
 void zl_block_set_online(struct zl_block *block);
+void zl_block_give(struct zl_block *block, bool give);
+void zl_block_forget(struct zl_block *block);
 extern struct wait_queue_head zl_block_wq;
 extern atomic_t zl_nr_blocks_offline;
 /* Zone slots: every (node, zone index) pair, populated or not. */
