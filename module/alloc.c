@@ -281,13 +281,14 @@ void zl_holder_reap(struct zl_holder *h, bool trylock)
 		mutex_lock(&h->lock);
 	}
 	pages = h->nr_pages;
-	while (!list_empty(&h->pages))
-		__zl_holder_put(h, list_last_entry(&h->pages, struct page, lru));
 	if (pages) {
+		/* Counted first: the victim is gone with its last page. */
 		h->reaped += pages;
 		h->reap_pending = true;
 		zl_owner_reaped(zl_holder_owner(h), pages);
 	}
+	while (!list_empty(&h->pages))
+		__zl_holder_put(h, list_last_entry(&h->pages, struct page, lru));
 	mutex_unlock(&h->lock);
 }
 

@@ -83,14 +83,15 @@ static void zl_ring_pop(struct zl_ring *r)
 
 static void zl_stress_reap(struct zl_ring *r, struct zl_owner *owner)
 {
-	unsigned long pages = 0;
+	unsigned long pages = 0, i;
 
-	while (r->len) {
-		pages += 1UL << r->order[(r->head + r->size - r->len) % r->size];
-		zl_ring_pop(r);
-	}
+	for (i = 0; i < r->len; i++)
+		pages += 1UL << r->order[(r->head + r->size - r->len + i) % r->size];
+	/* Counted first: the victim is gone with its last page. */
 	if (pages)
 		zl_owner_reaped(owner, pages);
+	while (r->len)
+		zl_ring_pop(r);
 }
 
 static void zl_stress_loop(struct zl_stress_worker *w, struct zl_ring *r)
