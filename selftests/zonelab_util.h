@@ -37,6 +37,8 @@
 #define ZL_REBUILD_MODE		ZL_DIR "/rebuild_mode"
 #define ZL_STORM		ZL_DIR "/storm"
 #define ZL_BENCH_REBUILD	ZL_DIR "/bench_rebuild"
+#define ZL_CONTEXTS		ZL_DIR "/contexts"
+#define ZL_REGIONS		ZL_DIR "/regions"
 #define ZL_SYSMOD		"/sys/module/zonelab"
 #define ZL_NODE_SYSFS		"/sys/devices/system/node"
 #define ZL_MEMORY_SYSFS		"/sys/devices/system/memory"
