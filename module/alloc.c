@@ -301,6 +301,10 @@ static int zl_holder_bind(struct zl_holder *h, struct zl_holder_req *req)
 {
 	lockdep_assert_held(&h->lock);
 
+	/* A context's policy says where: no node of one's own. */
+	if ((req->ctx || h->ctx) &&
+	    (req->nid != NUMA_NO_NODE || req->flags & ZL_ALLOC_THISNODE))
+		return -EINVAL;
 	if (!req->ctx)
 		return 0;
 	if (h->ctx && h->ctx != req->ctx)
@@ -315,26 +319,40 @@ static int zl_holder_bind(struct zl_holder *h, struct zl_holder_req *req)
 	return 0;
 }
 
-/* One allocation of a request: the i-th. */
-static struct page *zl_holder_alloc_one(struct zl_holder *h,
-					const struct zl_holder_req *req,
-					unsigned long i)
+/* One allocation of a request, the i-th, into @page. */
+static int zl_holder_alloc_one(struct zl_holder *h,
+			       const struct zl_holder_req *req,
+			       unsigned long i, struct page **page)
 {
 	struct zl_mempolicy *pol = NULL;
 	long ilx = req->region[0] ? req->offset + i : -1;
-	struct page *page;
+	int ret;
 
-	if (req->region[0] && zl_region_lookup(req->region, ilx, &pol))
-		return NULL;
+	/* The region may have gone since the request was checked. */
+	if (req->region[0]) {
+		ret = zl_region_lookup(req->region, ilx, &pol);
+		if (ret)
+			return ret;
+	}
 	if (h->ctx)
-		page = zl_ctx_alloc(h->ctx, pol, ilx, req->order, req->flags);
+		*page = zl_ctx_alloc(h->ctx, pol, ilx, req->order, req->flags);
 	else
-		page = zl_task_alloc(pol, ilx, req->order, req->nid,
-				     req->flags, &h->owner);
+		*page = zl_task_alloc(pol, ilx, req->order, req->nid,
+				      req->flags, &h->owner);
 	/* The lookup's reference, if the region gave a policy. */
 	if (pol)
 		zl_mpol_cond_put(pol);
-	return page;
+	return *page ? 0 : -ENOMEM;
+}
+
+/* A request's checks: nothing is allocated unless they all pass. */
+static int zl_holder_check(struct zl_holder *h, struct zl_holder_req *req)
+{
+	int ret = zl_holder_bind(h, req);
+
+	if (!ret && req->region[0])
+		ret = zl_region_check(req->region, req->offset, req->count);
+	return ret;
 }
 
 /**
@@ -343,8 +361,11 @@ static struct page *zl_holder_alloc_one(struct zl_holder *h,
  * @req:	the request; a context reference in it is taken over or
  *		left for the caller to drop.
  *
- * Return: @req->count, -EBUSY (bound to another context), or -ENOMEM
- * when an allocation failed; the blocks allocated before stay held.
+ * Return: @req->count; -EBUSY (bound to another context, or holding
+ * pages of its own), -EINVAL (a node asked for under a context), -ENOENT
+ * or -ERANGE (no such region, pages past its end), all before anything is
+ * allocated; -ENOMEM when an allocation failed, the blocks allocated
+ * before staying held.
  */
 long zl_holder_alloc(struct zl_holder *h, struct zl_holder_req *req)
 {
@@ -352,17 +373,18 @@ long zl_holder_alloc(struct zl_holder *h, struct zl_holder_req *req)
 	unsigned long i;
 
 	mutex_lock(&h->lock);
-	ret = zl_holder_bind(h, req) ?: ret;
+	ret = zl_holder_check(h, req) ?: ret;
 	/* The reaper took its pages: say so once, as a killed task would. */
-	if (h->reap_pending) {
+	if (ret > 0 && h->reap_pending) {
 		h->reap_pending = false;
 		ret = -ENOMEM;
 	}
 	for (i = 0; i < req->count && ret > 0; i++) {
-		struct page *page = zl_holder_alloc_one(h, req, i);
+		struct page *page;
+		int err = zl_holder_alloc_one(h, req, i, &page);
 
-		if (!page) {
-			ret = -ENOMEM;
+		if (err) {
+			ret = err;
 			break;
 		}
 		/* A held block's head keeps its order in page->private. */

@@ -24,6 +24,7 @@
 #include <linux/slab.h>
 
 #include "zonelab.h"
+#include "trace.h"
 
 /* Most contexts a user may create. */
 #define ZL_MAX_CTX	64
@@ -216,7 +217,8 @@ int zl_ctx_destroy(const char *name)
  * Replace the policy under the context's lock; the old one goes when its
  * last allocation drops it.
  */
-static void zl_ctx_swap_policy(struct zl_ctx *ctx, struct zl_mempolicy *pol)
+static void zl_ctx_swap_policy(struct zl_ctx *ctx, struct zl_mempolicy *pol,
+			       bool rebind)
 {
 	struct zl_mempolicy *old;
 
@@ -226,6 +228,7 @@ static void zl_ctx_swap_policy(struct zl_ctx *ctx, struct zl_mempolicy *pol)
 					lockdep_is_held(&ctx->lock));
 	/* Pairs with rcu_dereference() in zl_ctx_get_policy(). */
 	rcu_assign_pointer(ctx->policy, pol);
+	trace_zonelab_policy_swap(ctx->name, pol, rebind);
 	zl_mpol_put(old);
 }
 
@@ -274,9 +277,10 @@ int zl_ctx_set_mems(struct zl_ctx *ctx, const nodemask_t *mems)
 	}
 	write_seqcount_begin(&ctx->mems_seq);
 	ctx->mems_allowed = *mems;
-	zl_ctx_swap_policy(ctx, pol);
+	zl_ctx_swap_policy(ctx, pol, true);
 	write_seqcount_end(&ctx->mems_seq);
 	spin_unlock(&ctx->lock);
+	trace_zonelab_ctx_mems(ctx->name, mems);
 	zl_mpol_put(old);
 	atomic64_inc(&ctx->rebinds);
 	return 0;
@@ -320,7 +324,7 @@ int zl_ctx_set_policy(struct zl_ctx *ctx, const char *str)
 		spin_unlock(&ctx->lock);
 		zl_mpol_put(pol);
 	}
-	zl_ctx_swap_policy(ctx, pol);
+	zl_ctx_swap_policy(ctx, pol, false);
 	spin_unlock(&ctx->lock);
 	return 0;
 }

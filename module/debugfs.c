@@ -302,9 +302,6 @@ static int zl_parse_alloc(char *args, struct zl_holder_req *a)
 	}
 	if (a->order >= ZL_NR_ORDERS)
 		return -ERANGE;
-	/* A context's policy says where: no node of one's own. */
-	if (a->ctx && (a->nid != NUMA_NO_NODE || a->flags))
-		return -EINVAL;
 	if (a->offset && !a->region[0])
 		return -EINVAL;
 	if ((a->flags & ZL_ALLOC_THISNODE) && a->nid == NUMA_NO_NODE)
@@ -722,17 +719,29 @@ static int zl_bench_rebuild_cmd(char *cmd)
 ZL_DEFINE_CMD_SHOW_FILE(bench_rebuild, zl_bench_rebuild_cmd,
 			zl_bench_rebuild_show);
 
+/*
+ * Context and region names become directory names and `contexts` lines:
+ * [A-Za-z0-9_-] only.  The kernel's isalnum() takes Latin-1 letters too,
+ * hence isascii().
+ */
+static bool zl_valid_name(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name[i]; i++)
+		if (!(isascii(name[i]) && isalnum(name[i])) &&
+		    name[i] != '_' && name[i] != '-')
+			return false;
+	return i && i < ZL_NAME_MAX;
+}
+
 /* "create <name>" or "destroy <name>". */
 static int zl_contexts_cmd(char *cmd)
 {
 	char *verb = zl_next_word(&cmd), *name = zl_next_word(&cmd);
-	size_t i;
 
-	if (!verb || !name || zl_next_word(&cmd) || strlen(name) >= ZL_NAME_MAX)
+	if (!verb || !name || zl_next_word(&cmd) || !zl_valid_name(name))
 		return -EINVAL;
-	for (i = 0; name[i]; i++)
-		if (!isalnum(name[i]) && name[i] != '_' && name[i] != '-')
-			return -EINVAL;
 	if (!strcmp(verb, "create"))
 		return zl_ctx_create(name);
 	if (!strcmp(verb, "destroy"))
@@ -754,7 +763,7 @@ static int zl_regions_cmd(char *cmd)
 	struct zl_mempolicy *pol;
 	char *dash;
 
-	if (!verb || !name || zl_next_word(&cmd) || strlen(name) >= ZL_NAME_MAX)
+	if (!verb || !name || zl_next_word(&cmd) || !zl_valid_name(name))
 		return -EINVAL;
 	if (!strcmp(verb, "destroy"))
 		return a1 ? -EINVAL : zl_region_destroy(name);

@@ -19,6 +19,7 @@
 #include <linux/string.h>
 
 #include "zonelab.h"
+#include "trace.h"
 
 /* Policies allocated and not yet freed: `stats` policies_live. */
 static atomic_long_t zl_policies_live = ATOMIC_LONG_INIT(0);
@@ -526,6 +527,7 @@ int zl_region_set(const char *name, unsigned long start, unsigned long end,
 		if (pos->start >= end)
 			break;
 	list_add_tail(&rg->node, &pos->node);
+	trace_zonelab_region_set(name, start, end, pol);
 	spin_unlock(&r->lock);
 	mutex_unlock(&zl_regions_lock);
 	return 0;
@@ -571,6 +573,31 @@ int zl_region_lookup(const char *name, unsigned long offset,
 	}
 	spin_unlock(&r->lock);
 out_unlock:
+	mutex_unlock(&zl_regions_lock);
+	return ret;
+}
+
+/**
+ * zl_region_check() - whether pages @offset..@offset + @count - 1 of region
+ * @name exist.
+ * @name:	the region.
+ * @offset:	the first page.
+ * @count:	how many.
+ *
+ * Return: 0, -ENOENT (no such region), -ERANGE (past its end).
+ */
+int zl_region_check(const char *name, unsigned long offset,
+		    unsigned long count)
+{
+	struct zl_region *r;
+	int ret = 0;
+
+	mutex_lock(&zl_regions_lock);
+	r = zl_region_find_locked(name);
+	if (!r)
+		ret = -ENOENT;
+	else if (offset >= r->pages || count > r->pages - offset)
+		ret = -ERANGE;
 	mutex_unlock(&zl_regions_lock);
 	return ret;
 }

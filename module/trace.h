@@ -15,6 +15,14 @@ enum zl_anomaly {
 	ZL_ANOMALY_RETRY,
 	ZL_ANOMALY_PREMATURE_OOM,
 };
+
+/* 6.10 made __assign_str() take the source from __string() itself. */
+#include <linux/version.h>
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#define zl_assign_str(dst, src)	__assign_str(dst)
+#else
+#define zl_assign_str(dst, src)	__assign_str(dst, src)
+#endif
 #endif
 
 #if !defined(_ZONELAB_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
@@ -137,6 +145,54 @@ TRACE_EVENT(zonelab_oom_gone,
 	    TP_fast_assign(__entry->owner = owner;
 			   __entry->reaped = reaped;),
 	    TP_printk("victim=%u reaped=%ld", __entry->owner, __entry->reaped));
+
+/*
+ * A context's mems_allowed changed: an injected cpuset update (cpuset.c).
+ * The node list is formatted only when the event is on.
+ */
+TRACE_EVENT(zonelab_ctx_mems,
+	    TP_PROTO(const char *ctx, const nodemask_t *mems),
+	    TP_ARGS(ctx, mems),
+	    TP_STRUCT__entry(__string(ctx, ctx)
+			     __dynamic_array(char, mems,
+					     snprintf(NULL, 0, "%*pbl",
+						      nodemask_pr_args(mems)) + 1)),
+	    TP_fast_assign(zl_assign_str(ctx, ctx);
+			   snprintf(__get_str(mems), __get_dynamic_array_len(mems),
+				    "%*pbl", nodemask_pr_args(mems));),
+	    TP_printk("ctx=%s mems=%s", __get_str(ctx), __get_str(mems)));
+
+/*
+ * A context's policy pointer was swapped (cpuset.c): rebound by a mems
+ * update, or replaced by a write to its `policy` file.
+ */
+TRACE_EVENT(zonelab_policy_swap,
+	    TP_PROTO(const char *ctx, const struct zl_mempolicy *pol, bool rebind),
+	    TP_ARGS(ctx, pol, rebind),
+	    TP_STRUCT__entry(__string(ctx, ctx)
+			     __dynamic_array(char, policy, ZL_MPOL_STR_MAX)
+			     __field(bool, rebind)),
+	    TP_fast_assign(zl_assign_str(ctx, ctx);
+			   zl_mpol_format(__get_str(policy), ZL_MPOL_STR_MAX, pol);
+			   __entry->rebind = rebind;),
+	    TP_printk("ctx=%s policy=%s cause=%s", __get_str(ctx),
+		      __get_str(policy), __entry->rebind ? "rebind" : "write"));
+
+/* A range of a shared region got a new policy (policy.c). */
+TRACE_EVENT(zonelab_region_set,
+	    TP_PROTO(const char *region, unsigned long start, unsigned long end,
+		     const struct zl_mempolicy *pol),
+	    TP_ARGS(region, start, end, pol),
+	    TP_STRUCT__entry(__string(region, region)
+			     __field(unsigned long, start)
+			     __field(unsigned long, end)
+			     __dynamic_array(char, policy, ZL_MPOL_STR_MAX)),
+	    TP_fast_assign(zl_assign_str(region, region);
+			   __entry->start = start;
+			   __entry->end = end;
+			   zl_mpol_format(__get_str(policy), ZL_MPOL_STR_MAX, pol);),
+	    TP_printk("region=%s pages=%lu-%lu policy=%s", __get_str(region),
+		      __entry->start, __entry->end - 1, __get_str(policy)));
 
 #endif /* _ZONELAB_TRACE_H */
 

@@ -769,6 +769,8 @@ int zl_il_next(struct zl_il *il, const struct zl_mempolicy *pol);
 int zl_region_create(const char *name, unsigned long pages);
 int zl_region_set(const char *name, unsigned long start, unsigned long end,
 		  struct zl_mempolicy *pol);
+int zl_region_check(const char *name, unsigned long offset,
+		    unsigned long count);
 int zl_region_lookup(const char *name, unsigned long offset,
 		     struct zl_mempolicy **pol);
 int zl_region_destroy(const char *name);

@@ -7,7 +7,10 @@
  * `bench`, `pcp`, `oom_disable` and ctx/<name>/oom_score_adj fail with
  * the errno the README gives and change nothing either (stats, zonelists,
  * zones, buddy lists, pcplists, stress, bench, the OOM owners and the
- * writer's own alloc holder); read-only files refuse writes;
+ * writer's own alloc holder); so do malformed writes to `contexts`,
+ * `regions` and a context's files (the context list, the regions' ranges
+ * and every ctx/<name>/ file are part of the state); read-only files
+ * refuse writes;
  * reads of every size and offset agree; concurrent writers are counted
  * exactly; the kernel logs no warning.
  */
@@ -15,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -25,7 +29,7 @@
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "kselftest_harness.h"
 #pragma GCC diagnostic pop
-#include "zonelab_util.h"
+#include "zonelab_ctx.h"
 
 static const char * const ro_files[] = {
 	ZL_TOPOLOGY, ZL_ZONELISTS, ZL_KZONELISTS, ZL_STATS, ZL_ZONEINFO, ZL_BUDDYINFO,
@@ -42,7 +46,8 @@ static const char * const ro_files[] = {
  */
 enum {
 	ST_ZONELISTS, ST_STATS, ST_ZONEINFO, ST_BUDDYINFO, ST_STRESS, ST_BENCH,
-	ST_BLOCKS, ST_MODE, ST_STORM, ST_BENCH_REBUILD, ST_OOM,
+	ST_BLOCKS, ST_MODE, ST_STORM, ST_BENCH_REBUILD, ST_OOM, ST_CONTEXTS,
+	ST_REGIONS,
 };
 
 static const char * const state_files[] = {
@@ -52,12 +57,31 @@ static const char * const state_files[] = {
 	[ST_BLOCKS] = ZL_BLOCKS, [ST_MODE] = ZL_REBUILD_MODE,
 	[ST_STORM] = ZL_STORM, [ST_BENCH_REBUILD] = ZL_BENCH_REBUILD,
 	[ST_OOM] = ZL_OOM,
+	[ST_CONTEXTS] = ZL_CONTEXTS, [ST_REGIONS] = ZL_REGIONS,
 };
 
 #define NR_STATE	(ARRAY_SIZE(state_files))
 
+/*
+ * The contexts bad_cmd sets up (IN_CTX idle, BUSY_CTX used by an open
+ * alloc file) and their files, read when they exist.
+ */
+#define IN_CTX		"zl_in"
+#define BUSY_CTX	"zl_busy"
+#define IN_REGION	"zl_in"
+
+static const char * const state_ctxs[] = { IN_CTX, BUSY_CTX };
+static const char * const state_ctx_files[] = { "mems", "policy", "weights", "numa", "stats" };
+
+#define NR_CTX_STATE	(ARRAY_SIZE(state_ctxs) * ARRAY_SIZE(state_ctx_files))
+
+/* policies_live when main() started: what every fixture returns to. */
+static long long live_base;
+
 struct state {
 	char *text[NR_STATE];
+	bool with_ctx;			/* @ctx read (the issue-5 rows) */
+	char *ctx[NR_CTX_STATE];	/* NULL: the context does not exist */
 	char *alloc;		/* what the holder's fd reads, if there is one */
 };
 
@@ -79,6 +103,10 @@ static void state_read(struct __test_metadata *_metadata, struct state *s, int a
 		ASSERT_NE(NULL, s->text[i])
 			TH_LOG("%s: %s", state_files[i], strerror(errno));
 	}
+	for (i = 0; i < NR_CTX_STATE; i++)
+		s->ctx[i] = !s->with_ctx ? NULL :
+			    zl_ctx_read(state_ctxs[i / ARRAY_SIZE(state_ctx_files)],
+					state_ctx_files[i % ARRAY_SIZE(state_ctx_files)]);
 	s->alloc = NULL;
 	if (alloc_fd >= 0) {
 		s->alloc = alloc_state(alloc_fd, 4096);
@@ -94,6 +122,10 @@ static void state_free(struct state *s)
 	for (i = 0; i < NR_STATE; i++) {
 		free(s->text[i]);
 		s->text[i] = NULL;
+	}
+	for (i = 0; i < NR_CTX_STATE; i++) {
+		free(s->ctx[i]);
+		s->ctx[i] = NULL;
 	}
 	free(s->alloc);
 	s->alloc = NULL;
@@ -123,10 +155,30 @@ static void log_zoneinfo_diff(struct __test_metadata *_metadata, const char *a,
 static void expect_unchanged_fd(struct __test_metadata *_metadata,
 				const struct state *before, int alloc_fd, const char *what)
 {
+	const char *live = strstr(before->text[ST_STATS], "\npolicies_live ");
 	struct state now;
 	size_t i;
 
+	/*
+	 * A policy a rejected command made and dropped is freed after an RCU
+	 * grace period (call_rcu): wait for that before comparing, so that
+	 * only a lasting change (a leak) shows.
+	 */
+	if (live)
+		zl_policies_settle(atoll(live + 15), 2000, NULL);
+	now.with_ctx = before->with_ctx;
 	state_read(_metadata, &now, alloc_fd);
+	for (i = 0; i < NR_CTX_STATE; i++) {
+		const char *ctx = state_ctxs[i / ARRAY_SIZE(state_ctx_files)];
+		const char *file = state_ctx_files[i % ARRAY_SIZE(state_ctx_files)];
+
+		EXPECT_EQ(!before->ctx[i], !now.ctx[i])
+			TH_LOG("%s: ctx/%s/%s %s", what, ctx, file,
+			       now.ctx[i] ? "appeared" : "vanished");
+		if (before->ctx[i] && now.ctx[i])
+			EXPECT_STREQ(before->ctx[i], now.ctx[i])
+				TH_LOG("%s changed ctx/%s/%s", what, ctx, file);
+	}
 	for (i = 0; i < NR_STATE; i++) {
 		EXPECT_STREQ(before->text[i], now.text[i])
 			TH_LOG("%s changed %s", what, state_files[i]);
@@ -150,8 +202,9 @@ static void state_setup(struct __test_metadata *_metadata, struct state *before,
 			struct zl_klog_mark *mark)
 {
 	zl_klog_mark(mark);
-	/* Old generations freed by RCU change `stats`; let them go first. */
+	/* Old generations and policies freed by RCU change `stats`; let them go first. */
 	ASSERT_EQ(0, zl_wait_quiescent(5000));
+	ASSERT_EQ(0, zl_policies_settle(live_base, 5000, NULL));
 	state_read(_metadata, before, -1);
 }
 
@@ -329,15 +382,15 @@ _Static_assert(sizeof(STRESS_LEN64) == 65, "64 bytes");
 _Static_assert(sizeof(BENCH_LEN64) == 65, "64 bytes");
 _Static_assert(sizeof(PCP_LEN64) == 65, "64 bytes");
 
-/* The context the ctx/ rows write to: bad_cmd creates it for them only. */
-#define BAD_CTX		"bad_cmd"
-#define BAD_CTX_DIR	ZL_DIR "/ctx/" BAD_CTX
-#define CTX_OOM_ADJ	BAD_CTX_DIR "/oom_score_adj"
+/* The context the oom_score_adj rows write to: bad_cmd creates it for them only. */
+#define ADJ_CTX		"bad_cmd"
+#define ADJ_CTX_DIR	ZL_DIR "/ctx/" ADJ_CTX
+#define CTX_OOM_ADJ	ADJ_CTX_DIR "/oom_score_adj"
 
 FIXTURE(bad_cmd)
 {
 	int alloc_fd;		/* the holder */
-	bool ctx;		/* BAD_CTX was created */
+	bool ctx;		/* ADJ_CTX was created */
 	long long policies;	/* policies_live before that */
 	struct state before;
 	struct zl_klog_mark mark;
@@ -352,6 +405,7 @@ FIXTURE_VARIANT(bad_cmd)
 	size_t len;		/* 0: strlen(data); set for data with a NUL inside */
 	int err;		/* the errno expected */
 	bool zone;		/* @data is a format: "%d %s" a zonelab zone */
+	bool ctx;		/* an issue-5 row: contexts and regions in the state */
 };
 
 #define BAD_CMD(name, f, d, e) \
@@ -361,6 +415,10 @@ FIXTURE_VARIANT(bad_cmd)
 /* Which zones zonelab has depends on the machine: the first one of `zoneinfo`. */
 #define BAD_CMD_ZONE(name, f, fmt, e) \
 	FIXTURE_VARIANT_ADD(bad_cmd, name) { .file = f, .data = fmt, .err = e, .zone = true, }
+#define BAD_CTX(name, f, d, e) \
+	FIXTURE_VARIANT_ADD(bad_cmd, name) { .file = f, .data = d, .err = e, .ctx = true, }
+#define BAD_CTX_LEN(name, f, d, l, e) \
+	FIXTURE_VARIANT_ADD(bad_cmd, name) { .file = f, .data = d, .len = l, .err = e, .ctx = true, }
 
 /* alloc: syntax, unknown keys, bad numbers -> EINVAL */
 BAD_CMD(alloc_empty, ZL_ALLOC, "", EINVAL);
@@ -588,6 +646,101 @@ BAD_CMD(stress_adj_overflow, ZL_STRESS, "start oom_score_adj=2147483648", EINVAL
 BAD_CMD(stress_adj_1001, ZL_STRESS, "start oom_score_adj=1001", ERANGE);
 BAD_CMD(stress_adj_minus_1001, ZL_STRESS, "start threads=1 oom_score_adj=-1001", ERANGE);
 BAD_CMD(stress_adj_bad_threads, ZL_STRESS, "start oom_score_adj=500 threads=65", ERANGE);
+/*
+ * contexts, a context's files, regions, and the ctx=/region= keys of
+ * alloc and stress (issue 5).  main() has made context IN_CTX
+ * (interleave, node 0 weighing 3), context BUSY_CTX (an open alloc file
+ * is bound to it) and region IN_REGION (100 pages, two ranges).
+ */
+#define CTX_FILE(f)	ZL_CTX_DIR "/" IN_CTX "/" f
+#define MEMS		CTX_FILE("mems")
+#define POLICY		CTX_FILE("policy")
+#define WEIGHTS		CTX_FILE("weights")
+#define CONTEXTS_LEN64	"create zl_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+#define POLICY_LEN64	"interleave:0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0"
+_Static_assert(sizeof(CONTEXTS_LEN64) == 65, "64 bytes");
+_Static_assert(sizeof(POLICY_LEN64) == 65, "64 bytes");
+
+/* contexts: verbs, names ([A-Za-z0-9_-], at most 31), EEXIST/ENOENT/EBUSY */
+BAD_CTX(contexts_empty, ZL_CONTEXTS, "", EINVAL);
+BAD_CTX(contexts_verb_only, ZL_CONTEXTS, "create", EINVAL);
+BAD_CTX(contexts_unknown_verb, ZL_CONTEXTS, "make zl_x", EINVAL);
+BAD_CTX(contexts_two_names, ZL_CONTEXTS, "create zl_x zl_y", EINVAL);
+BAD_CTX(contexts_slash, ZL_CONTEXTS, "create zl/x", EINVAL);
+BAD_CTX(contexts_dot, ZL_CONTEXTS, "create zl.x", EINVAL);
+BAD_CTX(contexts_name_32, ZL_CONTEXTS, "create zl_44444444444444444444444444444", EINVAL);
+/* A Latin-1 letter is no [A-Za-z] (the kernel's isalnum() says it is). */
+BAD_CTX(contexts_latin1, ZL_CONTEXTS, "create zl\xc0", EINVAL);
+BAD_CTX(contexts_len64, ZL_CONTEXTS, CONTEXTS_LEN64, EINVAL);
+BAD_CTX_LEN(contexts_nul, ZL_CONTEXTS, "create zl\0x", 11, EINVAL);
+BAD_CTX(contexts_exists, ZL_CONTEXTS, "create " IN_CTX, EEXIST);
+BAD_CTX(contexts_destroy_missing, ZL_CONTEXTS, "destroy zl_nosuch", ENOENT);
+BAD_CTX(contexts_destroy_busy, ZL_CONTEXTS, "destroy " BUSY_CTX, EBUSY);
+
+/* ctx/<name>/mems: a nodelist of online nodes, not empty */
+BAD_CTX(mems_empty, MEMS, "", EINVAL);
+BAD_CTX(mems_word, MEMS, "x", EINVAL);
+BAD_CTX(mems_hex, MEMS, "0x1", EINVAL);
+BAD_CTX(mems_open_range, MEMS, "0-", EINVAL);
+BAD_CTX(mems_offline, MEMS, "63", EINVAL);
+BAD_CTX(mems_past_max, MEMS, "1024", EINVAL);
+BAD_CTX_LEN(mems_nul, MEMS, "0\0", 2, EINVAL);
+
+/* ctx/<name>/policy: the kernel's mempolicy strings */
+BAD_CTX(policy_unknown, POLICY, "bogus", EINVAL);
+BAD_CTX(policy_no_nodes, POLICY, "bind", EINVAL);
+BAD_CTX(policy_offline, POLICY, "bind:63", EINVAL);
+BAD_CTX(policy_prefer_two, POLICY, "prefer:0-1", EINVAL);
+BAD_CTX(policy_default_nodes, POLICY, "default:0", EINVAL);
+BAD_CTX(policy_flag_only, POLICY, "bind=static", EINVAL);
+BAD_CTX(policy_bad_flag, POLICY, "bind=sticky:0", EINVAL);
+BAD_CTX(policy_len64, POLICY, POLICY_LEN64, EINVAL);
+
+/* ctx/<name>/weights: "<nid> <weight>", weight 1..255, an online node */
+BAD_CTX(weights_nid_only, WEIGHTS, "0", EINVAL);
+BAD_CTX(weights_three, WEIGHTS, "0 1 2", EINVAL);
+BAD_CTX(weights_word, WEIGHTS, "0 x", EINVAL);
+BAD_CTX(weights_overflow, WEIGHTS, "0 4294967296", EINVAL);
+BAD_CTX(weights_zero, WEIGHTS, "0 0", ERANGE);
+BAD_CTX(weights_256, WEIGHTS, "0 256", ERANGE);
+BAD_CTX(weights_offline, WEIGHTS, "63 1", ENOENT);
+
+/* a context's read-only files */
+BAD_CTX(numa_write, CTX_FILE("numa"), "0", EINVAL);
+
+/* regions: create <name> <pages>, destroy <name>, set <name> <first>-<last> <policy> */
+BAD_CTX(regions_empty, ZL_REGIONS, "", EINVAL);
+BAD_CTX(regions_unknown_verb, ZL_REGIONS, "unset " IN_REGION " 0-1", EINVAL);
+BAD_CTX(regions_create_no_pages, ZL_REGIONS, "create zl_r2", EINVAL);
+BAD_CTX(regions_create_word, ZL_REGIONS, "create zl_r2 x", EINVAL);
+BAD_CTX(regions_create_zero, ZL_REGIONS, "create zl_r2 0", ERANGE);
+BAD_CTX(regions_create_huge, ZL_REGIONS, "create zl_r2 1073741825", ERANGE);
+BAD_CTX(regions_create_exists, ZL_REGIONS, "create " IN_REGION " 5", EEXIST);
+BAD_CTX(regions_destroy_missing, ZL_REGIONS, "destroy zl_nosuch", ENOENT);
+BAD_CTX(regions_set_no_dash, ZL_REGIONS, "set " IN_REGION " 5 bind:0", EINVAL);
+BAD_CTX(regions_set_reversed, ZL_REGIONS, "set " IN_REGION " 1-0 bind:0", EINVAL);
+BAD_CTX(regions_set_ulong_max, ZL_REGIONS, "set " IN_REGION " 0-18446744073709551615 bind:0", EINVAL);
+BAD_CTX(regions_set_trailing, ZL_REGIONS, "set " IN_REGION " 0-1 bind:0 x", EINVAL);
+BAD_CTX(regions_set_bad_policy, ZL_REGIONS, "set " IN_REGION " 0-1 bogus", EINVAL);
+BAD_CTX(regions_set_past_end, ZL_REGIONS, "set " IN_REGION " 0-100 bind:0", ERANGE);
+BAD_CTX(regions_set_missing, ZL_REGIONS, "set zl_nosuch 0-1 bind:0", ENOENT);
+
+/* alloc's ctx= and region= (through the unbound holder) */
+BAD_CTX(alloc_ctx_missing, ZL_ALLOC, "alloc 1 ctx=zl_nosuch", ENOENT);
+BAD_CTX(alloc_ctx_empty, ZL_ALLOC, "alloc 1 ctx=", EINVAL);
+BAD_CTX(alloc_ctx_node, ZL_ALLOC, "alloc 1 ctx=" IN_CTX " node=0", EINVAL);
+BAD_CTX(alloc_ctx_thisnode, ZL_ALLOC, "alloc 1 thisnode ctx=" IN_CTX, EINVAL);
+BAD_CTX(alloc_ctx_twice, ZL_ALLOC, "alloc 1 ctx=" IN_CTX " ctx=" IN_CTX, EINVAL);
+BAD_CTX(alloc_offset_no_region, ZL_ALLOC, "alloc 1 offset=5", EINVAL);
+BAD_CTX(alloc_offset_word, ZL_ALLOC, "alloc 1 region=" IN_REGION " offset=x", EINVAL);
+/* No such region, a page past its end: nothing to allocate from, not ENOMEM. */
+BAD_CTX(alloc_region_missing, ZL_ALLOC, "alloc 1 region=zl_nosuch", ENOENT);
+BAD_CTX(alloc_region_past_end, ZL_ALLOC, "alloc 1 region=" IN_REGION " offset=100", ERANGE);
+
+/* stress's ctx= (a rejected start keeps no reference: `users` stays) */
+BAD_CTX(stress_ctx_missing, ZL_STRESS, "start ctx=zl_nosuch", ENOENT);
+BAD_CTX(stress_ctx_twice, ZL_STRESS, "start threads=1 ctx=" IN_CTX " ctx=" IN_CTX, EINVAL);
+BAD_CTX(stress_ctx_threads_65, ZL_STRESS, "start threads=65 ctx=" IN_CTX, ERANGE);
 
 /* A holder with HOLD_PAGES pages and FREED_PAGES freed to a pcplist. */
 static void holder_setup(struct __test_metadata *_metadata, int *fd)
@@ -605,6 +758,113 @@ static void holder_setup(struct __test_metadata *_metadata, int *fd)
 		TH_LOG("%s: %s", cmd, strerror(errno));
 }
 
+/*
+ * The contexts and region of the issue-5 rows live for the whole program
+ * (main() makes them, an atexit() handler removes them), so that a row
+ * costs no more than the others: IN_CTX (interleave over every node with
+ * memory, node 0 weighing 3), BUSY_CTX (an alloc file main() keeps open
+ * is bound to it; it holds no page) and IN_REGION (100 pages: 0-9
+ * interleave, 20-29 local).
+ */
+static int busy_fd = -1;
+static char *ctx_base[NR_CTX_STATE], *regions_base;
+
+/* Make them; exits the program (fail) when it cannot. */
+static void ctx_make(void)
+{
+	size_t i;
+
+	if (zl_ctx_create(IN_CTX) || zl_ctx_write(IN_CTX, "policy", "interleave") ||
+	    zl_ctx_write(IN_CTX, "weights", "0 3") || zl_ctx_create(BUSY_CTX) ||
+	    zl_region_cmd("create " IN_REGION " 100") ||
+	    zl_region_cmd("set " IN_REGION " 0-9 interleave") ||
+	    zl_region_cmd("set " IN_REGION " 20-29 local"))
+		ksft_exit_fail_msg("cannot make the contexts and region of the tests\n");
+	busy_fd = zl_alloc_open();
+	if (busy_fd < 0 || zl_alloc_cmd(busy_fd, "alloc 1 ctx=" BUSY_CTX) ||
+	    zl_alloc_cmd(busy_fd, "free all"))
+		ksft_exit_fail_msg("cannot bind an alloc file to " BUSY_CTX "\n");
+	/* The context, the region's two ranges and the default policies dropped. */
+	if (zl_policies_settle(live_base + 4, 5000, NULL))
+		ksft_exit_fail_msg("policies_live does not settle\n");
+	live_base += 4;
+	for (i = 0; i < NR_CTX_STATE; i++)
+		ctx_base[i] = zl_ctx_read(state_ctxs[i / ARRAY_SIZE(state_ctx_files)],
+					  state_ctx_files[i % ARRAY_SIZE(state_ctx_files)]);
+	regions_base = zl_read_file(ZL_REGIONS, NULL);
+}
+
+/* atexit(): before zl_prereq()'s handler unloads the module. */
+static void ctx_unmake(void)
+{
+	if (busy_fd >= 0)
+		close(busy_fd);
+	zl_ctx_destroy(BUSY_CTX);
+	zl_ctx_destroy(IN_CTX);
+	zl_region_cmd("destroy " IN_REGION);
+}
+
+/* Every context and region named zl* that is not one of ours (a wrongly accepted create). */
+static void ctx_strays(struct __test_metadata *_metadata)
+{
+	struct zl_region r[ZL_MAX_REGIONS];
+	char *list = zl_read_file(ZL_CONTEXTS, NULL), *name, *save = NULL, err[256];
+	int i, n;
+
+	name = list ? strtok_r(list, "\n", &save) : NULL;
+	while (name) {
+		char one[64];
+
+		snprintf(one, sizeof(one), "%s", name);
+		if (!strncmp(one, "zl", 2) && strcmp(one, IN_CTX) && strcmp(one, BUSY_CTX))
+			EXPECT_EQ(0, zl_ctx_destroy(one)) TH_LOG("destroy %s", one);
+		name = strtok_r(NULL, "\n", &save);
+	}
+	free(list);
+	n = zl_regions_read(r, ZL_MAX_REGIONS, err, sizeof(err));
+	EXPECT_LE(0, n) TH_LOG("%s", err);
+	for (i = 0; i < n; i++)
+		if (!strncmp(r[i].name, "zl", 2) && strcmp(r[i].name, IN_REGION))
+			EXPECT_EQ(0, zl_region_cmd("destroy %s", r[i].name)) TH_LOG("%s", r[i].name);
+}
+
+/* Back to how main() made them, if an earlier (failed) row changed them. */
+static void ctx_restore(struct __test_metadata *_metadata)
+{
+	char *now = zl_read_file(ZL_REGIONS, NULL);
+	bool changed = !now || !regions_base || strcmp(now, regions_base);
+	size_t i;
+
+	free(now);
+	if (changed) {
+		zl_region_cmd("destroy " IN_REGION);
+		ASSERT_EQ(0, zl_region_cmd("create " IN_REGION " 100"));
+		ASSERT_EQ(0, zl_region_cmd("set " IN_REGION " 0-9 interleave"));
+		ASSERT_EQ(0, zl_region_cmd("set " IN_REGION " 20-29 local"));
+	}
+	for (i = 0; i < NR_CTX_STATE; i++) {
+		now = zl_ctx_read(state_ctxs[i / ARRAY_SIZE(state_ctx_files)],
+				  state_ctx_files[i % ARRAY_SIZE(state_ctx_files)]);
+		if (!now || !ctx_base[i] || strcmp(now, ctx_base[i]))
+			changed = true;
+		free(now);
+	}
+	if (changed) {
+		/* ctx_base[]: IN_CTX's mems, policy, weights, ... in state_ctx_files order. */
+		const char *pos = ctx_base[2];
+		char line[64];
+		int nid, w;
+
+		TH_LOG("an earlier test changed the contexts or region: restored");
+		ASSERT_EQ(0, zl_ctx_write(IN_CTX, "mems", "%s", ctx_base[0]));
+		ASSERT_EQ(0, zl_ctx_write(IN_CTX, "policy", "interleave"));
+		while (pos && zl_next_line(&pos, line, sizeof(line), NULL))
+			if (sscanf(line, "node %d %d", &nid, &w) == 2)
+				ASSERT_EQ(0, zl_ctx_write(IN_CTX, "weights", "%d %d", nid, w));
+	}
+	ASSERT_EQ(0, zl_policies_settle(live_base, 5000, NULL));
+}
+
 FIXTURE_SETUP(bad_cmd)
 {
 	struct zl_zoneinfo *zi = zl_zoneinfo_alloc();
@@ -614,13 +874,16 @@ FIXTURE_SETUP(bad_cmd)
 	self->alloc_fd = -1;
 	zl_klog_mark(&self->mark);
 	ASSERT_NE(NULL, zi);
-	if (!strncmp(variant->file, BAD_CTX_DIR "/", strlen(BAD_CTX_DIR "/"))) {
+	ASSERT_EQ(0, zl_wait_quiescent(5000));
+	ASSERT_EQ(0, zl_policies_settle(live_base, 5000, NULL));
+	if (!strncmp(variant->file, ADJ_CTX_DIR "/", strlen(ADJ_CTX_DIR "/"))) {
 		self->policies = zl_stat_get("policies_live");
-		ASSERT_EQ(0, zl_cmd(ZL_CONTEXTS, "create " BAD_CTX));
+		ASSERT_EQ(0, zl_cmd(ZL_CONTEXTS, "create " ADJ_CTX));
 		self->ctx = true;
 	}
-	ASSERT_EQ(0, zl_wait_quiescent(5000));
 	holder_setup(_metadata, &self->alloc_fd);
+	if (variant->ctx)
+		ctx_restore(_metadata);
 	/* The freed pages sit in a pcplist: a wrong drain would show. */
 	ASSERT_EQ(0, zl_zoneinfo_read(zi));
 	for (i = 0; i < zi->nr; i++)
@@ -631,6 +894,7 @@ FIXTURE_SETUP(bad_cmd)
 	free(zi);
 	ASSERT_LT(0, pcp)
 		TH_LOG("no page in any pcplist after freeing %d", FREED_PAGES);
+	self->before.with_ctx = variant->ctx;
 	state_read(_metadata, &self->before, self->alloc_fd);
 	ASSERT_NE(NULL, strstr(self->before.alloc, "pages 5\n"))
 		TH_LOG("the holder shows '%s'", self->before.alloc);
@@ -642,6 +906,8 @@ FIXTURE_TEARDOWN(bad_cmd)
 {
 	if (self->alloc_fd >= 0)
 		close(self->alloc_fd);
+	if (variant->ctx)
+		ctx_strays(_metadata);
 	/* A start that was wrongly accepted must not outlive the test. */
 	zl_cmd(ZL_STRESS, "stop");
 	zl_cmd(ZL_STORM, "stop");
@@ -649,7 +915,7 @@ FIXTURE_TEARDOWN(bad_cmd)
 	if (self->ctx) {
 		long long end = zl_now_ms() + 5000;
 
-		EXPECT_EQ(0, zl_cmd(ZL_CONTEXTS, "destroy " BAD_CTX));
+		EXPECT_EQ(0, zl_cmd(ZL_CONTEXTS, "destroy " ADJ_CTX));
 		/* Its policy goes after a grace period: let `stats` settle. */
 		while (zl_stat_get("policies_live") != self->policies && zl_now_ms() < end)
 			zl_sleep_ms(10);
@@ -701,6 +967,7 @@ FIXTURE_SETUP(cmd)
 	self->alloc_fd = -1;
 	zl_klog_mark(&self->mark);
 	ASSERT_EQ(0, zl_wait_quiescent(5000));
+	ASSERT_EQ(0, zl_policies_settle(live_base, 5000, NULL));
 	holder_setup(_metadata, &self->alloc_fd);
 	state_read(_metadata, &self->before, self->alloc_fd);
 }
@@ -1477,6 +1744,12 @@ int main(int argc, char **argv)
 {
 	/* Prerequisites here: 6.1's SKIP() in FIXTURE_SETUP runs the body anyway. */
 	zl_prereq(argv[0], ZL_NEED_LOADED);
+	if (!zl_path_exists(ZL_CONTEXTS) || !zl_path_exists(ZL_REGIONS))
+		ksft_exit_skip("this zonelab has no contexts/regions files\n");
+	live_base = zl_policies_live();
+	ctx_make();
+	/* Runs before zl_prereq()'s handler (atexit() calls them in reverse order). */
+	atexit(ctx_unmake);
 	/* Exits through ksft_exit(): zl_prereq()'s atexit() handler unloads. */
 	return test_harness_run(argc, argv);
 }

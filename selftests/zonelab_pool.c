@@ -83,6 +83,25 @@ int zl_alloc_open(void)
 	return fd < 0 ? -errno : fd;
 }
 
+/*
+ * For tests that exhaust nodes on purpose to test placement, not
+ * zonelab's OOM (zonelab_oom_test does): an exempt holder gets ENOMEM
+ * where it would otherwise be chosen as a victim and reaped.
+ */
+int zl_alloc_open_exempt(void)
+{
+	int fd = zl_alloc_open(), ret;
+
+	if (fd < 0)
+		return fd;
+	ret = zl_alloc_cmd(fd, "oom_score_adj -1000");
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
 int zl_alloc_cmd(int fd, const char *fmt, ...)
 {
 	char cmd[128];

@@ -38,6 +38,7 @@ struct zl_held {
 int zl_held_parse(struct zl_held *h, const char *text, char *err, size_t errlen);
 /* open(ZL_ALLOC, O_RDWR): an fd, or -errno. */
 int zl_alloc_open(void);
+int zl_alloc_open_exempt(void);
 /* One write(2) of the formatted command on @fd: 0 or -errno. */
 __printf(2, 3) int zl_alloc_cmd(int fd, const char *fmt, ...);
 /* Read @fd until EOF in @chunk-byte reads and parse it: 0 or -errno. */

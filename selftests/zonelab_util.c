@@ -563,6 +563,9 @@ int zl_klog_scan_bad(const char *text)
 		"soft lockup", "hard LOCKUP", "blocked for more than",
 		"detected stall", "rcu_sched self-detected", "UBSAN:", "KASAN:",
 		"list_add corruption", "list_del corruption", "refcount_t:",
+		/* slub_debug's reports ("BUG kmalloc-512 (...): Poison overwritten") */
+		"Poison overwritten", "Redzone overwritten", "Object padding overwritten",
+		"Freepointer corrupt", "Bad page state",
 	};
 	const char *pos = text;
 	char line[1024];
