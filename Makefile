@@ -36,7 +36,7 @@ TOPOLOGY ?= $(ROOT)/scripts/topologies/2node.topo
 
 .PHONY: all module setup selftests run run-guest bench bench-guest check \
 	check-guests clean install lint sparse w1 kver help \
-	check-all check-all-guests check-kcsan check-kcsan-guests kernels \
+	check-all check-all-guests check-full check-full-guests check-kcsan check-kcsan-guests kernels \
 	dkms-install dkms-remove report report-guest report-check
 
 # The kernel matrix (scripts/matrix/, scripts/kernels/): the kernels a
@@ -63,8 +63,9 @@ help:
 	@echo 'make report     run the report scenario in the default guest, write report/index.html'
 	@echo '                (PNG plots by gnuplot; REPORT_NAME=<run name>, default report)'
 	@echo 'make report-check  make report, then check in headless Chromium that every plot loads'
-	@echo 'make check-all  make check, then the kernel matrix: 6.1 (+ guest variants),'
+	@echo 'make check-all  what CI runs: the suite on 6.1 (every topology, + guest variants),'
 	@echo '                6.12, 6.12-rt and a lockdep+KASAN debug kernel (scripts/matrix/check-all)'
+	@echo 'make check-full every kernel on every topology (scripts/matrix/full; hours)'
 	@echo 'make check-kcsan  the selftests on a KCSAN kernel (data races; not in check-all)'
 	@echo 'make kernels    install/build the kernels of check-all without running guests'
 	@echo 'Variables: KDIR=<kernel build dir>, KVER=<version>, TOPOLOGY=<file.topo>,'
@@ -158,6 +159,13 @@ check-all: setup
 
 check-all-guests: module selftests
 	MATRIX=$(MATRIX_DIR)/check-all $(ROOT)/scripts/check
+
+check-full: setup
+	@$(ROOT)/scripts/setup --kernels "$(call matrix-kernels,full)"
+	@$(MAKE) --no-print-directory check-full-guests
+
+check-full-guests: module selftests
+	MATRIX=$(MATRIX_DIR)/full $(ROOT)/scripts/check
 
 check-kcsan: setup
 	@$(ROOT)/scripts/setup --kernels "$(call matrix-kernels,kcsan)"

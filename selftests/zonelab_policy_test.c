@@ -268,6 +268,14 @@ TEST_F(policy, strings_round_trip)
 		/* With the newline echo adds, and without. */
 		EXPECT_EQ(0, set_policy(i % 2 ? "%s\n" : "%s", in)) TH_LOG("'%s'", in);
 		expect_policy(_metadata, want, in);
+		/*
+		 * mpol_to_str() prints a relative policy's effective nodes;
+		 * read as positions again they name other nodes unless the
+		 * mems are 0..n-1, so the kernel's format does not round-trip
+		 * them either.
+		 */
+		if (strstr(cases[i].mode, "=relative"))
+			continue;
 		ASSERT_EQ(0, zl_ctx_policy(CTX, got, sizeof(got)));
 		EXPECT_EQ(0, set_policy("%s", got)) TH_LOG("writing back '%s'", got);
 		expect_policy(_metadata, want, "writing it back");
