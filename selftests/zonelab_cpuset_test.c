@@ -156,8 +156,8 @@ static void cg_undo(struct __test_metadata *_metadata, struct cs_env *self)
 
 static void cs_setup(struct __test_metadata *_metadata, struct cs_env *self)
 {
-	struct zl_stress st;
-	int i, n;
+	char err[128] = "";
+	int n;
 
 	self->fd = self->hog = -1;
 	self->rcu_exp0 = -1;
@@ -166,13 +166,7 @@ static void cs_setup(struct __test_metadata *_metadata, struct cs_env *self)
 	ASSERT_NE(NULL, self->zi);
 	ASSERT_EQ(0, zl_node_state("has_memory", &self->memory));
 	ASSERT_EQ(0, zl_node_state("online", &self->online));
-	ASSERT_EQ(0, zl_stress_read(&st));
-	ASSERT_EQ(0, st.running) TH_LOG("stress is running: the pool is not quiescent");
-	ASSERT_EQ(0, zl_zoneinfo_drained(self->zi));
-	for (i = 0; i < self->zi->nr; i++)
-		ASSERT_EQ(self->zi->zone[i].managed, self->zi->zone[i].free)
-			TH_LOG("zone %d/%s: pages held by someone else",
-			       self->zi->zone[i].nid, self->zi->zone[i].name);
+	ASSERT_EQ(0, zl_pool_at_rest(self->zi, err, sizeof(err))) TH_LOG("%s", err);
 	/* A = {first node with memory}, B = {second}: others, if any, stay out. */
 	n = zl_mask_weight(&self->memory);
 	zl_mask_clear(&self->a);

@@ -52,8 +52,7 @@ FIXTURE(policy)
 
 FIXTURE_SETUP(policy)
 {
-	struct zl_stress st;
-	int i;
+	char err[128] = "";
 
 	self->fd = -1;
 	zl_klog_mark(&self->mark);
@@ -64,13 +63,7 @@ FIXTURE_SETUP(policy)
 	self->cpu = sched_getcpu();
 	ASSERT_EQ(0, zl_pin_cpu(self->cpu));
 	self->cpu_node = zl_cpu_node(self->cpu);
-	ASSERT_EQ(0, zl_stress_read(&st));
-	ASSERT_EQ(0, st.running) TH_LOG("stress is running: the pool is not quiescent");
-	ASSERT_EQ(0, zl_zoneinfo_drained(self->zi));
-	for (i = 0; i < self->zi->nr; i++)
-		ASSERT_EQ(self->zi->zone[i].managed, self->zi->zone[i].free)
-			TH_LOG("zone %d/%s: pages held by someone else",
-			       self->zi->zone[i].nid, self->zi->zone[i].name);
+	ASSERT_EQ(0, zl_pool_at_rest(self->zi, err, sizeof(err))) TH_LOG("%s", err);
 	self->live0 = zl_policies_live();
 	ASSERT_LE(0, self->live0);
 	ASSERT_EQ(0, zl_ctx_create_exempt(CTX));

@@ -205,6 +205,29 @@ int zl_zoneinfo_drained(struct zl_zoneinfo *zi)
 	return ret ? ret : zl_zoneinfo_read(zi);
 }
 
+int zl_pool_at_rest(struct zl_zoneinfo *zi, char *err, size_t errlen)
+{
+	struct zl_stress st;
+	int i, ret = zl_stress_read(&st);
+
+	if (!ret && st.running) {
+		zl_set_err(err, errlen, "stress is running: the pool is not quiescent");
+		return -EBUSY;
+	}
+	ret = ret ? ret : zl_zoneinfo_drained(zi);
+	if (ret) {
+		zl_set_err(err, errlen, "reading stress or zoneinfo: %s", strerror(-ret));
+		return ret;
+	}
+	for (i = 0; i < zi->nr; i++)
+		if (zi->zone[i].managed != zi->zone[i].free) {
+			zl_set_err(err, errlen, "zone %d/%s: pages held by someone else",
+				   zi->zone[i].nid, zi->zone[i].name);
+			return -EBUSY;
+		}
+	return 0;
+}
+
 struct zl_zoneinfo *zl_zoneinfo_get(void)
 {
 	struct zl_zoneinfo *zi = malloc(sizeof(*zi));

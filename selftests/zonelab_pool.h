@@ -73,6 +73,12 @@ int zl_stress_wait_above(struct zl_stress *st, size_t field, long above, long ti
  * must then be wholly free.  0 or -errno.
  */
 int zl_zoneinfo_drained(struct zl_zoneinfo *zi);
+/*
+ * The pool at rest, as tests that count pages need it: stress stopped,
+ * pcplists drained and every zone wholly free; @zi holds the zoneinfo.
+ * 0, -EBUSY (@err says what holds pages) or a read's -errno.
+ */
+int zl_pool_at_rest(struct zl_zoneinfo *zi, char *err, size_t errlen);
 /* A heap copy of zonelab's zoneinfo, NULL on any error (logged). */
 struct zl_zoneinfo *zl_zoneinfo_get(void);
 /* Sum of `pages free` over every zone of node @nid in @zi. */

@@ -57,8 +57,7 @@ FIXTURE(region)
 
 FIXTURE_SETUP(region)
 {
-	struct zl_stress st;
-	int i;
+	char err[128] = "";
 
 	self->fd = -1;
 	zl_klog_mark(&self->mark);
@@ -67,13 +66,7 @@ FIXTURE_SETUP(region)
 	ASSERT_EQ(0, zl_node_state("has_memory", &self->memory));
 	ASSERT_EQ(0, zl_pin_cpu(sched_getcpu()));
 	self->cpu_node = zl_cpu_node(sched_getcpu());
-	ASSERT_EQ(0, zl_stress_read(&st));
-	ASSERT_EQ(0, st.running) TH_LOG("stress is running: the pool is not quiescent");
-	ASSERT_EQ(0, zl_zoneinfo_drained(self->zi));
-	for (i = 0; i < self->zi->nr; i++)
-		ASSERT_EQ(self->zi->zone[i].managed, self->zi->zone[i].free)
-			TH_LOG("zone %d/%s: pages held by someone else",
-			       self->zi->zone[i].nid, self->zi->zone[i].name);
+	ASSERT_EQ(0, zl_pool_at_rest(self->zi, err, sizeof(err))) TH_LOG("%s", err);
 	self->live0 = zl_policies_live();
 	ASSERT_LE(0, self->live0);
 }
