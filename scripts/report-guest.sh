@@ -26,6 +26,24 @@
 #                    (`E <key> <value>`) a storm at pool exhaustion, the
 #                    storm's and the stress's reads (`S ...`)
 #   hotplug          one line per sample of the hotplug loop (see below)
+#   cpuset policy=<bind|interleave> mems_retry=<1|0> a=<nodes> b=<nodes>
+#          flips=<n> every=<k> hold=<blocks>
+#                    cpuset01: the mems of a context flipped <n> times
+#                    between a and b while stress allocates under it at
+#                    exhaustion, one section per pass (bind, then
+#                    interleave, each with mems_retry=1 then 0):
+#                    `P <key> <value>` (the context's policy, mems,
+#                    oom_score_adj and mems_retry as the pass began),
+#                    `stats` before (`B <key> <value>`) and after (`E`),
+#                    the context's stats before (`BC`) and after (`EC`),
+#                    `W <polls>` (50 ms polls until stress first failed:
+#                    exhaustion), every <k> flips and after the last
+#                    `F i=<flips> t=<uptime> mems=<written last>
+#                    n<nid>=<pages> ... allocs= fails= retries= rebinds=
+#                    premature_oom=` (the context's numa and stats,
+#                    stats' premature_oom), `X ...` (a mems write that
+#                    failed), `S ...` (stress before it stopped) and
+#                    `EN node <nid> <pages>` (numa after)
 #   unload           the module's unload message
 #
 # ZL_REPORT_* in the environment shorten or lengthen it (see defaults).
@@ -36,6 +54,12 @@ bench_ms=${ZL_REPORT_BENCH_MS:-1000}
 trace_s=${ZL_REPORT_TRACE_S:-0.3}
 race_s=${ZL_REPORT_RACE_S:-3}
 rounds=${ZL_REPORT_ROUNDS:-20}
+# mems writes per bind pass (interleave passes: half), ~2 ms each under
+# TCG: the four passes add 15-20 s; an F sample every flip_every (odd, so
+# that the samples alternate between the two sets).
+flips=${ZL_REPORT_FLIPS:-2000}
+flip_every=${ZL_REPORT_FLIP_EVERY:-25}
+cpuset_passes="bind:1 bind:0 interleave:1 interleave:0"
 modes="rcu seqlock stop_machine inplace"
 
 phase() { echo "ZL-PHASE $*"; }
@@ -81,6 +105,8 @@ echo "bench_ms $bench_ms"
 echo "trace_s $trace_s"
 echo "race_s $race_s"
 echo "rounds $rounds"
+echo "flips $flips"
+echo "flip_every $flip_every"
 sed 's/^/topology /' $d/topology
 grep -E '^Node|^ +(pages free|managed|present)' $d/zoneinfo | sed 's/^ */zoneinfo /'
 end info
@@ -229,11 +255,86 @@ done
 end hotplug
 echo stop >$d/stress
 
-# 5. CPUSET FLIPS: a later issue (cpuset support is not in the module
-# yet).  When it is, flip the allocating tasks' cpuset mems here during a
-# storm, print a `cpuset` section and let scripts/report plot it; until
-# then the page says it is not measured.
-echo "ZL-SKIP cpuset-flips not in the module yet (a later issue)"
+# 5. Cpuset flips (the page's section 6): LTP's cpuset01 on a context,
+# zonelab's model of a task in a cpuset.  The context is exempt from
+# zonelab's OOM (oom_score_adj -1000: the run measures cpuset races, not
+# kills); stress workers allocate under it at pool exhaustion (a window
+# larger than the pool) while this shell flips its mems between two
+# disjoint node sets, the first and the second half of the nodes with
+# memory.  Per pass (policy:mems_retry) one `cpuset` section.
+c=zl-report-cpuset
+retry_param=/sys/module/zonelab/parameters/mems_retry
+cs_hold=$((pool * 2))
+[ "$cs_hold" -gt 65536 ] && cs_hold=65536
+# One F line: uptime, the context's numa and stats, premature_oom.
+flip_sample() {
+	awk -v i="$1" -v m="$2" 'FNR == 1 { f++ }
+		f == 1 { printf "F i=%s t=%s mems=%s", i, $1, m }
+		f == 2 { printf " n%s=%s", $2, $3 }
+		f == 3 && $1 ~ /^(allocs|fails|retries|rebinds)$/ { printf " %s=%s", $1, $2 }
+		f == 4 && $1 == "premature_oom" { printf " %s=%s", $1, $2 }
+		END { print "" }' /proc/uptime $d/ctx/$c/numa $d/ctx/$c/stats $d/stats
+}
+if ! echo "create $c" >$d/contexts; then
+	echo "ZL-SKIP cpuset-flips cannot create context $c"
+elif [ "$(grep -c '^node ' $d/ctx/$c/numa)" -lt 2 ]; then
+	echo "ZL-SKIP cpuset-flips fewer than two nodes with memory"
+	echo "destroy $c" >$d/contexts
+else
+	mem_nodes=$(awk '{ print $2 }' $d/ctx/$c/numa)
+	nmem=$(echo $mem_nodes | wc -w)
+	set_a=$(echo $mem_nodes | tr ' ' '\n' | head -n $((nmem / 2)) | paste -sd, -)
+	set_b=$(echo $mem_nodes | tr ' ' '\n' | tail -n $((nmem - nmem / 2)) | paste -sd, -)
+	all=$(echo $mem_nodes | tr ' ' ,)
+	echo -1000 >$d/ctx/$c/oom_score_adj || exit 1
+	phase "cpuset flips: mems $set_a <-> $set_b, $flips flips under bind, $((flips / 2)) under interleave, mems_retry 1 and 0 each"
+	for pass in $cpuset_passes; do
+		pol=${pass%:*}
+		r=${pass#*:}
+		n=$flips
+		[ "$pol" = bind ] || n=$((flips / 2))
+		echo $r >$retry_param || exit 1
+		# From the root cpuset's mems: the policy over all of them,
+		# then the first set (the policy rebound to it).
+		echo $all >$d/ctx/$c/mems || exit 1
+		echo "$pol:$all" >$d/ctx/$c/policy || exit 1
+		echo $set_a >$d/ctx/$c/mems || exit 1
+		begin cpuset policy=$pol mems_retry=$r a=$set_a b=$set_b flips=$n every=$flip_every hold=$cs_hold
+		echo "P policy $(cat $d/ctx/$c/policy)"
+		echo "P mems $(cat $d/ctx/$c/mems)"
+		echo "P oom_score_adj $(cat $d/ctx/$c/oom_score_adj)"
+		echo "P mems_retry $(cat $retry_param)"
+		sed 's/^/B /' $d/stats
+		sed 's/^/BC /' $d/ctx/$c/stats
+		fails0=$(awk '$1 == "fails" { print $2 }' $d/stress)
+		echo "start order_max=0 hold=$cs_hold ctx=$c" >$d/stress || exit 1
+		# Until a worker's allocation failed: the pool is exhausted.
+		w=0
+		while [ "$(awk '$1 == "fails" { print $2 }' $d/stress)" = "$fails0" ] && [ $w -lt 200 ]; do
+			sleep 0.05
+			w=$((w + 1))
+		done
+		echo "W $w"
+		flip_sample 0 $set_a
+		i=1
+		m=$set_a
+		while [ $i -le $n ]; do
+			if [ $((i % 2)) = 1 ]; then m=$set_b; else m=$set_a; fi
+			echo $m >$d/ctx/$c/mems || echo "X flip $i: mems write failed"
+			[ $((i % flip_every)) = 0 ] && flip_sample $i $m
+			i=$((i + 1))
+		done
+		[ $((n % flip_every)) = 0 ] || flip_sample $n $m
+		sed 's/^/S /' $d/stress
+		echo stop >$d/stress
+		sed 's/^/E /' $d/stats
+		sed 's/^/EC /' $d/ctx/$c/stats
+		sed 's/^/EN /' $d/ctx/$c/numa
+		end cpuset
+	done
+	echo 1 >$retry_param
+	echo "destroy $c" >$d/contexts
+fi
 
 phase "unload"
 rmmod zonelab || exit 1
