@@ -17,8 +17,7 @@ enum zl_anomaly {
 };
 
 /* 6.10 made __assign_str() take the source from __string() itself. */
-#include <linux/version.h>
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#ifdef ZL_ASSIGN_STR_ONE_ARG
 #define zl_assign_str(dst, src)	__assign_str(dst)
 #else
 #define zl_assign_str(dst, src)	__assign_str(dst, src)
