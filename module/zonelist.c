@@ -29,17 +29,23 @@ static size_t zl_fallback_cap(unsigned int nr)
 	return nr * MAX_NR_ZONES + 1;
 }
 
-/* Layout of one generation: header, node array, then the list storage. */
+/*
+ * Layout of one generation: header, node array, the list storage, then
+ * the node orders.  The zonerefs come before the ints: an odd number of
+ * ints in front would leave them 4-byte aligned, and an 8-byte store that
+ * crosses a cache line is not atomic.  Walks read the in-place modes'
+ * live copy while it is rewritten, and must see each entry whole.
+ */
 static size_t zl_generation_size(unsigned int nr)
 {
 	size_t sz = sizeof(struct zl_generation);
 
 	sz = size_add(sz, array_size(nr, sizeof(struct zl_node_lists)));
-	sz = size_add(sz, array3_size(nr, nr, sizeof(int)));
 	sz = size_add(sz, array3_size(nr, zl_fallback_cap(nr),
 				      sizeof(struct zl_zoneref)));
-	return size_add(sz, array3_size(nr, MAX_NR_ZONES + 1,
-					sizeof(struct zl_zoneref)));
+	sz = size_add(sz, array3_size(nr, MAX_NR_ZONES + 1,
+				      sizeof(struct zl_zoneref)));
+	return size_add(sz, array3_size(nr, nr, sizeof(int)));
 }
 
 /**
@@ -55,16 +61,16 @@ struct zl_generation *zl_generation_alloc(unsigned int nr)
 	unsigned int nid;
 	int *order;
 
+	BUILD_BUG_ON(sizeof(struct zl_generation) % __alignof__(struct zl_zoneref) ||
+		     sizeof(struct zl_node_lists) % __alignof__(struct zl_zoneref));
 	gen = kvzalloc(zl_generation_size(nr), GFP_KERNEL);
 	if (!gen)
 		return NULL;
 
 	gen->nr_nodes = nr;
 	gen->node = (struct zl_node_lists *)(gen + 1);
-	order = (int *)(gen->node + nr);
-	refs = (struct zl_zoneref *)(order + nr * nr);
+	refs = (struct zl_zoneref *)(gen->node + nr);
 	for (nid = 0; nid < nr; nid++) {
-		gen->node[nid].order = order + nid * nr;
 		gen->node[nid].fallback.refs = refs;
 		refs += zl_fallback_cap(nr);
 	}
@@ -72,6 +78,9 @@ struct zl_generation *zl_generation_alloc(unsigned int nr)
 		gen->node[nid].thisnode.refs = refs;
 		refs += MAX_NR_ZONES + 1;
 	}
+	order = (int *)refs;
+	for (nid = 0; nid < nr; nid++)
+		gen->node[nid].order = order + nid * nr;
 	return gen;
 }
 
