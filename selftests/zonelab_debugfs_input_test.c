@@ -1443,7 +1443,13 @@ FIXTURE(reads)
 FIXTURE_VARIANT(reads)
 {
 	const char *path;
+	bool ctx;		/* READ_CTX and READ_REGION exist during the test */
 };
+
+/* The context and region the ctx variants make: their files are not empty. */
+#define READ_CTX	"zl_read"
+#define READ_REGION	"zl_read"
+#define READ_CTX_FILE(f)	ZL_CTX_DIR "/" READ_CTX "/" f
 
 FIXTURE_VARIANT_ADD(reads, topology) { .path = ZL_TOPOLOGY, };
 FIXTURE_VARIANT_ADD(reads, zonelists) { .path = ZL_ZONELISTS, };
@@ -1453,22 +1459,89 @@ FIXTURE_VARIANT_ADD(reads, zoneinfo) { .path = ZL_ZONEINFO, };
 FIXTURE_VARIANT_ADD(reads, buddyinfo) { .path = ZL_BUDDYINFO, };
 FIXTURE_VARIANT_ADD(reads, stress) { .path = ZL_STRESS, };
 FIXTURE_VARIANT_ADD(reads, bench) { .path = ZL_BENCH, };
+FIXTURE_VARIANT_ADD(reads, blocks) { .path = ZL_BLOCKS, };
+FIXTURE_VARIANT_ADD(reads, rebuild_mode) { .path = ZL_REBUILD_MODE, };
+FIXTURE_VARIANT_ADD(reads, storm) { .path = ZL_STORM, };
+FIXTURE_VARIANT_ADD(reads, bench_rebuild) { .path = ZL_BENCH_REBUILD, };
+FIXTURE_VARIANT_ADD(reads, oom) { .path = ZL_OOM, };
+FIXTURE_VARIANT_ADD(reads, oom_disable) { .path = ZL_OOM_DISABLE, };
+FIXTURE_VARIANT_ADD(reads, contexts) { .path = ZL_CONTEXTS, .ctx = true, };
+FIXTURE_VARIANT_ADD(reads, regions) { .path = ZL_REGIONS, .ctx = true, };
+FIXTURE_VARIANT_ADD(reads, ctx_mems) { .path = READ_CTX_FILE("mems"), .ctx = true, };
+FIXTURE_VARIANT_ADD(reads, ctx_policy) { .path = READ_CTX_FILE("policy"), .ctx = true, };
+FIXTURE_VARIANT_ADD(reads, ctx_weights) { .path = READ_CTX_FILE("weights"), .ctx = true, };
+FIXTURE_VARIANT_ADD(reads, ctx_numa) { .path = READ_CTX_FILE("numa"), .ctx = true, };
+FIXTURE_VARIANT_ADD(reads, ctx_stats) { .path = READ_CTX_FILE("stats"), .ctx = true, };
+FIXTURE_VARIANT_ADD(reads, ctx_oom_score_adj) {
+	.path = READ_CTX_FILE("oom_score_adj"), .ctx = true,
+};
+
+static void reads_ctx_unmake(void)
+{
+	zl_ctx_destroy(READ_CTX);
+	zl_region_cmd("destroy " READ_REGION);
+}
+
+/* Make READ_CTX and READ_REGION: 0, or -errno (with what was made removed). */
+static int reads_ctx_make(void)
+{
+	int err = zl_ctx_create(READ_CTX);
+
+	if (!err)
+		err = zl_ctx_write(READ_CTX, "policy", "interleave");
+	if (!err)
+		err = zl_ctx_write(READ_CTX, "weights", "0 2");
+	if (!err)
+		err = zl_ctx_write(READ_CTX, "oom_score_adj", "-7");
+	if (!err)
+		err = zl_region_cmd("create " READ_REGION " 64");
+	if (!err)
+		err = zl_region_cmd("set " READ_REGION " 0-7 interleave");
+	if (!err)
+		err = zl_region_cmd("set " READ_REGION " 8-15 local");
+	if (err)
+		reads_ctx_unmake();
+	return err;
+}
 
 FIXTURE_SETUP(reads)
 {
+	char *again;
+	bool good;
+	int err;
+
 	zl_klog_mark(&self->mark);
-	/* Old generations freed by RCU change `stats`; let them go first. */
+	/* Old generations and policies freed by RCU change `stats`; let them go first. */
 	ASSERT_EQ(0, zl_wait_quiescent(5000));
+	ASSERT_EQ(0, zl_policies_settle(live_base, 5000, NULL));
+	if (variant->ctx)
+		ASSERT_EQ(0, reads_ctx_make());
 	self->whole = read_chunks(variant->path, 1 << 16, &self->len);
+	err = errno;
+	/* A text that changes on its own cannot be compared: read it twice. */
+	again = self->whole ? read_chunks(variant->path, 1 << 16, NULL) : NULL;
+	good = again && self->len && self->whole[self->len - 1] == '\n' &&
+	       !strcmp(self->whole, again);
+	free(again);
+	/* No teardown after a failed setup: remove them here. */
+	if (!good && variant->ctx)
+		reads_ctx_unmake();
 	ASSERT_NE(NULL, self->whole)
-		TH_LOG("%s: %s", variant->path, strerror(errno));
+		TH_LOG("%s: %s", variant->path, strerror(err));
 	ASSERT_LT((size_t)0, self->len);
 	ASSERT_EQ('\n', self->whole[self->len - 1]);
+	ASSERT_TRUE(good) TH_LOG("%s changes between two reads", variant->path);
 }
 
 FIXTURE_TEARDOWN(reads)
 {
 	free(self->whole);
+	if (variant->ctx) {
+		EXPECT_EQ(0, zl_ctx_destroy(READ_CTX));
+		EXPECT_EQ(0, zl_region_cmd("destroy " READ_REGION));
+		/* Their policies go after a grace period: let `stats` settle. */
+		EXPECT_EQ(0, zl_policies_settle(live_base, 5000, NULL));
+	}
 	EXPECT_EQ(0, zl_klog_new_bad(&self->mark));
 }
 
