@@ -42,6 +42,7 @@ TOPOLOGY ?= $(ROOT)/scripts/topologies/2node.topo
 # The kernel matrix (scripts/matrix/, scripts/kernels/): the kernels a
 # matrix file names, which `scripts/setup --kernels` installs for it.
 MATRIX_DIR := $(ROOT)/scripts/matrix
+NPROC := $(shell nproc 2>/dev/null || echo 1)
 matrix-kernels = $(shell sed 's/\#.*//' $(MATRIX_DIR)/$(1) | awk 'NF && !seen[$$1]++ { print $$1 }')
 
 all: module
@@ -83,8 +84,9 @@ module:
 	@test -d "$(KDIR)" || { echo "no kernel build tree at '$(KDIR)': run 'make setup' or pass KDIR=" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(MODULE_DIR) modules
 
+# Twenty-odd static test programs: built in parallel, as make check waits.
 selftests:
-	$(MAKE) -C $(ROOT)/selftests KSFT_DIR=$(KSFT_DIR) OUTPUT=$(ROOT)/selftests
+	$(MAKE) -j$(NPROC) -C $(ROOT)/selftests KSFT_DIR=$(KSFT_DIR) OUTPUT=$(ROOT)/selftests
 
 # Static checks: each fails on any diagnostic, not just on errors.
 w1:

@@ -18,6 +18,7 @@
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 
@@ -245,11 +246,35 @@ static int zl_rb_worker_fn(void *data)
 }
 
 /*
- * Run workers on every online CPU but @skip for @ms; add up their pairs
- * per second and their slowest allocation.
+ * A storm phase lasts until the storm finished a rebuild, however long
+ * @ms: one stop_machine rebuild can outlast a short phase on a loaded
+ * host, and a phase without a rebuild measures nothing.  At most this
+ * much longer.
  */
-static int zl_rb_phase(unsigned int skip, unsigned int ms, u64 *per_sec,
-		       u64 *max_ns)
+#define ZL_RB_FIRST_REBUILD_MS	5000
+
+static void zl_rb_wait_first_rebuild(void)
+{
+	unsigned int waited = 0;
+	u64 rebuilds, ns;
+
+	for (;;) {
+		zl_storm_counts(&rebuilds, &ns);
+		if (rebuilds || waited >= ZL_RB_FIRST_REBUILD_MS ||
+		    signal_pending(current))
+			return;
+		msleep(20);
+		waited += 20;
+	}
+}
+
+/*
+ * Run workers on every online CPU but @skip for @ms (with @storm, until
+ * its first rebuild too); add up their pairs per second and their
+ * slowest allocation.
+ */
+static int zl_rb_phase(unsigned int skip, unsigned int ms, bool storm,
+		       u64 *per_sec, u64 *max_ns)
 {
 	struct zl_rb_worker *w;
 	unsigned int n = 0, i, cpu;
@@ -277,6 +302,8 @@ static int zl_rb_phase(unsigned int skip, unsigned int ms, u64 *per_sec,
 		wake_up_process(w[i].task);
 	if (!ret)
 		msleep_interruptible(ms);
+	if (!ret && storm)
+		zl_rb_wait_first_rebuild();
 	for (i = 0; i < n; i++) {
 		kthread_stop(w[i].task);
 		ops += w[i].ops;
@@ -297,13 +324,13 @@ static int zl_rb_mode(enum zl_rebuild_mode mode, unsigned int cpu,
 	ret = zl_rebuild_mode_set(mode);
 	if (ret)
 		return ret;
-	ret = zl_rb_phase(cpu, ms, &r->base_per_sec, &r->base_max_ns);
+	ret = zl_rb_phase(cpu, ms, false, &r->base_per_sec, &r->base_max_ns);
 	if (ret)
 		return ret;
 	ret = zl_storm_start(cpu, -1);
 	if (ret)
 		return ret;
-	ret = zl_rb_phase(cpu, ms, &r->per_sec, &r->max_ns);
+	ret = zl_rb_phase(cpu, ms, true, &r->per_sec, &r->max_ns);
 	zl_storm_counts(&rebuilds, &ns);
 	zl_storm_stop();
 	r->rebuilds = rebuilds;

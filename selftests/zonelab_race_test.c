@@ -44,9 +44,9 @@ FIXTURE_VARIANT(storm)
 	int run_ms;		/* how long a safe mode runs; unsafe: the limit */
 };
 
-FIXTURE_VARIANT_ADD(storm, rcu) { .mode = "rcu", .run_ms = 2000 };
-FIXTURE_VARIANT_ADD(storm, seqlock) { .mode = "seqlock", .run_ms = 2000 };
-FIXTURE_VARIANT_ADD(storm, stop_machine) { .mode = "stop_machine", .run_ms = 2000 };
+FIXTURE_VARIANT_ADD(storm, rcu) { .mode = "rcu", .run_ms = 1000 };
+FIXTURE_VARIANT_ADD(storm, seqlock) { .mode = "seqlock", .run_ms = 1000 };
+FIXTURE_VARIANT_ADD(storm, stop_machine) { .mode = "stop_machine", .run_ms = 1000 };
 FIXTURE_VARIANT_ADD(storm, inplace) { .mode = "inplace", .unsafe = true, .run_ms = 15000 };
 
 FIXTURE_SETUP(storm)

@@ -11,7 +11,7 @@
  * the module's unload line says `policies live 0`.
  *
  * make check runs this program (with every other) under slub_debug=FZPU
- * on 4node-flat (its topology file appends it), check-all also on
+ * on 2node (its topology file appends it), check-all also on
  * 8node-mixed (scripts/variants/slub_debug.var): a policy freed while
  * in use then shows as poison or red-zone damage in the kernel log, which
  * fails the test; slub_debug_is_on checks that the variant really took
@@ -465,7 +465,7 @@ TEST_F(region, slub_debug_is_on)
 	ASSERT_NE(NULL, cmdline);
 	if (!strstr(cmdline, "slub_debug=FZPU")) {
 		free(cmdline);
-		SKIP(return, "not booted with slub_debug=FZPU (4node-flat, the slub_debug variant)");
+		SKIP(return, "not booted with slub_debug=FZPU (2node, the slub_debug variant)");
 	}
 	free(cmdline);
 	for (i = 0; i < ARRAY_SIZE(flags); i++) {
