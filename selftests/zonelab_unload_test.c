@@ -256,6 +256,7 @@ TEST_F_TIMEOUT(unload, unload_with_everything_busy, ZL_STRESS_TEST_TIMEOUT_S)
 	char state[16] = "", list[64];
 	long long deadline;
 	struct zl_klog_mark mark;
+	struct zl_mask cpus;
 	struct node_free nf;
 	struct zl_stress st;
 	long block, refcnt = -1;
@@ -305,10 +306,17 @@ TEST_F_TIMEOUT(unload, unload_with_everything_busy, ZL_STRESS_TEST_TIMEOUT_S)
 	ASSERT_EQ(-1, ret) TH_LOG("unloaded while a hotplug write was in flight");
 	EXPECT_EQ(EWOULDBLOCK, err) TH_LOG("delete_module: %s", strerror(err));
 	EXPECT_TRUE(zl_module_loaded());
-	EXPECT_EQ(-EBUSY, w.err) TH_LOG("%s: %s", w.cmd, strerror(-w.err));
-	EXPECT_LE(BUSY_OFFLINE_MS, w.end - w.start);
-	EXPECT_EQ(block, find_block(block, state));
-	EXPECT_STREQ("online", state);
+	/*
+	 * With one CPU the workers cannot keep the block held while the
+	 * offline waits, and it may go offline in time: the unload must
+	 * return its pages all the same.
+	 */
+	if (w.err || zl_online_cpus(&cpus) > 1) {
+		EXPECT_EQ(-EBUSY, w.err) TH_LOG("%s: %s", w.cmd, strerror(-w.err));
+		EXPECT_LE(BUSY_OFFLINE_MS, w.end - w.start);
+		EXPECT_EQ(block, find_block(block, state));
+		EXPECT_STREQ("online", state);
+	}
 
 	zl_klog_mark(&mark);
 	ASSERT_EQ(0, unload_within(2000));
