@@ -117,17 +117,43 @@ static void load_counting(struct __test_metadata *_metadata,
 	free(zi);
 }
 
-/* After the unload each node's free memory is back within 2% + 1 MiB. */
+/* A KASAN kernel: its report function is in kallsyms. */
+static bool kasan_kernel(void)
+{
+	char line[256];
+	bool found = false;
+	FILE *f = fopen("/proc/kallsyms", "r");
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = strstr(line, " kasan_report\n") != NULL;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/*
+ * After the unload each node's free memory is back within 2% + 2 MiB.
+ * The exact check is pages_reserved == pages_returned; this one catches
+ * a lost block (4 MiB).  Not on a KASAN kernel: its quarantine keeps the
+ * slab pages of freed objects for a while, and after a busy test a
+ * node's MemFree was seen 16 MiB down there, another's 5 MiB up.
+ */
 static void expect_free_restored(struct __test_metadata *_metadata,
 				 const struct zl_mask *memory, const struct node_free *nf)
 {
 	long page_kb = sysconf(_SC_PAGESIZE) / 1024, after, tol;
+	bool kasan = kasan_kernel();
 	int nid;
 
 	zl_vm_stat_refresh();
 	zl_for_each_node(nid, memory) {
 		after = zl_node_free_kb(nid);
-		tol = nf->managed[nid] * page_kb * 2 / 100 + 1024;
+		if (kasan) {
+			zl_log("node %d: %ld kB free before the load, %ld kB after the unload (KASAN: not compared)",
+			       nid, nf->before[nid], after);
+			continue;
+		}
+		tol = nf->managed[nid] * page_kb * 2 / 100 + 2048;
 		zl_log("node %d: %ld kB free before the load, %ld kB after the unload",
 		       nid, nf->before[nid], after);
 		EXPECT_GE(tol, labs(after - nf->before[nid]))
