@@ -680,6 +680,40 @@ static void *victim_write(void *arg)
 	return NULL;
 }
 
+/* The victim's window is watched while it allocates: that takes two CPUs. */
+static bool two_cpus(void)
+{
+	struct zl_mask cpus;
+
+	return zl_online_cpus(&cpus) >= 2;
+}
+
+/*
+ * Start a writer on a new holder (@ha) that asks for all of X's free
+ * pages, then wait until the holder shows as a victim or GONE_MS pass:
+ * @seen says which, @a holds its last `oom` entry.  pthread_create()'s
+ * error, or 0.
+ */
+static int start_victim(struct __test_metadata *_metadata,
+			FIXTURE_DATA(oom) *self, struct victim_writer *v,
+			pthread_t *thread, int *ha, struct oom_owner *a, bool *seen)
+{
+	long long end = zl_now_ms() + GONE_MS;
+	int err;
+
+	*ha = holder_open(_metadata, self);
+	v->fd = self->fd[*ha];
+	v->count = x_free(_metadata, self);
+	err = pthread_create(thread, NULL, victim_write, v);
+	*seen = false;
+	while (!err && !*seen && zl_now_ms() < end) {
+		if (oom_owner(self->id[*ha], a))
+			break;
+		*seen = a->victim;
+	}
+	return err;
+}
+
 /*
  * oom_disable 1 waits for an exiting victim: a file that chose itself and
  * still allocates from the reserve is a victim until its write ends and
@@ -688,27 +722,16 @@ static void *victim_write(void *arg)
 TEST_F(oom, oom_disable_waits_for_victim)
 {
 	struct victim_writer v = { .nid = self->x };
-	long long end, t0, t1;
+	long long t0, t1;
 	struct oom_owner a;
 	pthread_t thread;
-	struct zl_mask cpus;
-	bool seen = false;
+	bool seen;
 	int ha, err;
 	long val;
 
-	/* The victim's window is watched while it allocates: two CPUs. */
-	if (zl_online_cpus(&cpus) < 2)
+	if (!two_cpus())
 		SKIP(return, "one CPU: the writer's victim window passes unwatched");
-	ha = holder_open(_metadata, self);
-	v.fd = self->fd[ha];
-	v.count = x_free(_metadata, self);
-	ASSERT_EQ(0, pthread_create(&thread, NULL, victim_write, &v));
-	end = zl_now_ms() + GONE_MS;
-	while (!seen && zl_now_ms() < end) {
-		if (oom_owner(self->id[ha], &a))
-			break;
-		seen = a.victim;
-	}
+	ASSERT_EQ(0, start_victim(_metadata, self, &v, &thread, &ha, &a, &seen));
 	t0 = zl_now_ms();
 	err = zl_cmd(ZL_OOM_DISABLE, "1");
 	t1 = zl_now_ms();
@@ -737,23 +760,15 @@ TEST_F(oom, victim_not_chosen_twice)
 {
 	struct victim_writer v = { .nid = self->x };
 	struct oom_owner a, b;
-	bool seen = false;
+	bool seen;
 	pthread_t thread;
 	int ha, hb, hc, err;
-	long long end;
 
+	if (!two_cpus())
+		SKIP(return, "one CPU: the writer's victim window passes unwatched");
 	hb = holder_with(_metadata, self, 0, 64, self->y);
 	hc = holder_with(_metadata, self, -1000, 0, self->x);
-	ha = holder_open(_metadata, self);
-	v.fd = self->fd[ha];
-	v.count = x_free(_metadata, self);
-	ASSERT_EQ(0, pthread_create(&thread, NULL, victim_write, &v));
-	end = zl_now_ms() + GONE_MS;
-	while (!seen && zl_now_ms() < end) {
-		if (oom_owner(self->id[ha], &a))
-			break;
-		seen = a.victim;
-	}
+	ASSERT_EQ(0, start_victim(_metadata, self, &v, &thread, &ha, &a, &seen));
 	err = zl_alloc_cmd(self->fd[hc], "alloc 1 node=%d thisnode", self->x);
 	pthread_join(thread, NULL);
 	ASSERT_TRUE(seen) TH_LOG("the file never showed as a victim");
