@@ -1125,6 +1125,7 @@ int main(int argc, char **argv)
 	if (!zl_path_exists(ZL_CONTEXTS) || !zl_path_exists(ZL_ALLOC) ||
 	    zl_param("mems_retry") < 0)
 		ksft_exit_skip("this zonelab has no contexts, alloc file or mems_retry\n");
+	zl_prereq_every_node();
 	/* Exits through ksft_exit(): zl_prereq()'s atexit() handler unloads. */
 	return test_harness_run(argc, argv);
 }

@@ -41,6 +41,8 @@
 #define OOM_MAX_OWNERS	64
 /* How long a victim may take to go (the module waits 0.5 s itself). */
 #define GONE_MS		5000
+/* Zonelab pages X and Y need more than (find_nodes()). */
+#define NODE_PAGES	2048
 
 /* ---- the `oom` file ---- */
 struct oom_owner {
@@ -950,10 +952,18 @@ TEST_F(oom, oom_score_adj_knobs)
 	free(st);
 }
 
-/* Nodes X (one zonelab zone) and Y (another node with zonelab pages). */
+/*
+ * Nodes X (one zonelab zone of more than NODE_PAGES pages) and Y (the
+ * other node with the most zonelab pages, more than NODE_PAGES too: tests
+ * put up to 1536 pages there).  A node's share of the pool is a quarter
+ * of its free memory at load, so a small node (node 0 under KASAN, whose
+ * shadow lives there) may have only 1024 pages: as Y it would go to OOM
+ * on the tests' own setup.
+ */
 static bool find_nodes(void)
 {
 	struct zl_zoneinfo *zi = zl_zoneinfo_alloc();
+	long best = 0;
 	int i, n;
 
 	if (!zi || zl_zoneinfo_read(zi)) {
@@ -964,12 +974,17 @@ static bool find_nodes(void)
 		for (n = 0; n < zi->nr; n++)
 			if (n != i && zi->zone[n].nid == zi->zone[i].nid)
 				break;
-		if (n == zi->nr && zi->zone[i].managed > 4096 / 2)
+		if (n == zi->nr && zi->zone[i].managed > NODE_PAGES)
 			node_x = zi->zone[i].nid;
 	}
-	for (i = 0; i < zi->nr && node_y < 0; i++)
-		if (node_x >= 0 && zi->zone[i].nid != node_x)
+	for (i = 0; i < zi->nr && node_x >= 0; i++) {
+		long pages = zl_zi_managed(zi, zi->zone[i].nid);
+
+		if (zi->zone[i].nid != node_x && pages > NODE_PAGES && pages > best) {
 			node_y = zi->zone[i].nid;
+			best = pages;
+		}
+	}
 	free(zi);
 	return node_x >= 0 && node_y >= 0;
 }
@@ -981,7 +996,8 @@ int main(int argc, char **argv)
 	if (!zl_path_exists(ZL_OOM) || !zl_path_exists(ZL_OOM_DISABLE))
 		ksft_exit_skip("this zonelab has no oom/oom_disable files\n");
 	if (!find_nodes())
-		ksft_exit_skip("no node with one zonelab zone of 2048+ pages and another node\n");
+		ksft_exit_skip("need two nodes of over %d zonelab pages, one in one zone\n",
+			       NODE_PAGES);
 	/* Exits through ksft_exit(): zl_prereq()'s atexit() handler unloads. */
 	return test_harness_run(argc, argv);
 }

@@ -795,6 +795,7 @@ int main(int argc, char **argv)
 	zl_prereq(argv[0], ZL_NEED_LOADED);
 	if (!zl_path_exists(ZL_CONTEXTS) || !zl_path_exists(ZL_ALLOC))
 		ksft_exit_skip("this zonelab has no contexts/alloc files\n");
+	zl_prereq_every_node();
 	zi = zl_zoneinfo_get();
 	batch_one = zi && zi->nr;
 	for (i = 0; zi && i < zi->nr; i++)

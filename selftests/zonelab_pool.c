@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kselftest.h"
 #include "zonelab_pool.h"
 
 #ifndef ARRAY_SIZE
@@ -270,6 +271,21 @@ long zl_zi_managed(const struct zl_zoneinfo *zi, int nid)
 		if (nid < 0 || zi->zone[i].nid == nid)
 			sum += zi->zone[i].managed;
 	return sum;
+}
+
+void zl_prereq_every_node(void)
+{
+	struct zl_zoneinfo *zi = zl_zoneinfo_get();
+	struct zl_mask memory;
+	int nid;
+
+	if (!zi || zl_node_state("has_memory", &memory))
+		ksft_exit_fail_msg("reading zoneinfo or has_memory failed\n");
+	zl_for_each_node(nid, &memory)
+		if (!zl_zi_managed(zi, nid))
+			ksft_exit_skip("node %d has memory but no zonelab page: too little was free there at load\n",
+				       nid);
+	free(zi);
 }
 
 long zl_zi_pcp_count(const struct zl_zi_zone *z, int cpu)

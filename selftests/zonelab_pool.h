@@ -87,6 +87,12 @@ long zl_zi_node_free(const struct zl_zoneinfo *zi, int nid);
 long zl_zi_node_unheld(const struct zl_zoneinfo *zi, int nid);
 /* Sum of `managed` over every zone of @nid, or of every zone (@nid < 0). */
 long zl_zi_managed(const struct zl_zoneinfo *zi, int nid);
+/*
+ * After zl_prereq(): exit with a skip when a node of N_MEMORY has no
+ * zonelab page (its free memory at load was short of a block after
+ * reserve_percent), for programs whose policies span every memory node.
+ */
+void zl_prereq_every_node(void);
 /* Count of @cpu in zone @z, or -1 when the CPU is not listed. */
 long zl_zi_pcp_count(const struct zl_zi_zone *z, int cpu);
 /* The running kernel's zone index of a zone name (zl_kernel_zone_idx()) or -1. */

@@ -541,6 +541,7 @@ int main(int argc, char **argv)
 	zl_prereq(argv[0], ZL_NEED_LOADED);
 	if (!zl_path_exists(ZL_REGIONS) || !zl_path_exists(ZL_CONTEXTS))
 		ksft_exit_skip("this zonelab has no regions/contexts files\n");
+	zl_prereq_every_node();
 	/* Exits through ksft_exit(): zl_prereq()'s atexit() handler unloads. */
 	return test_harness_run(argc, argv);
 }

@@ -12,6 +12,7 @@
 #   TOPO_DIMM_MB[k]       size of pc-dimm k in MiB
 #   TOPO_APPEND           extra kernel command line words
 #   TOPO_TIMEOUT          host timeout in seconds (empty = caller's default)
+#   TOPO_SKIP_TESTS       selftest programs the whole-list run leaves out
 #   TOPO_VARIANTS         names of the variants applied (topo_apply_variant)
 
 # The guest's memory block size: a dimm that is not a whole number of
@@ -131,7 +132,7 @@ topo_parse() {
 	TOPO_NODES=0
 	TOPO_MEM_MB=() TOPO_CPUS=() TOPO_DIST=() TOPO_DIST_LINE=()
 	TOPO_DIMM_NODE=() TOPO_DIMM_MB=() TOPO_DIMM_LINE=()
-	TOPO_APPEND='' TOPO_TIMEOUT='' TOPO_VARIANTS=()
+	TOPO_APPEND='' TOPO_TIMEOUT='' TOPO_SKIP_TESTS='' TOPO_VARIANTS=()
 	[[ -r $TOPO_FILE ]] || die "cannot read topology $TOPO_FILE"
 	local line ln=0 kw
 	local -a w
@@ -151,6 +152,15 @@ topo_parse() {
 				topo_err "$ln" "expected: timeout <seconds>"
 			fi
 			TOPO_TIMEOUT=${w[1]}
+			;;
+		skip-tests)
+			local t
+			((${#w[@]} > 1)) || topo_err "$ln" "expected: skip-tests <test...>"
+			for t in "${w[@]:1}"; do
+				[[ $t =~ ^zonelab_[a-z0-9_]+_test$ ]] ||
+					topo_err "$ln" "'$t' is not a zonelab_*_test name"
+			done
+			TOPO_SKIP_TESTS+="${TOPO_SKIP_TESTS:+ }${w[*]:1}"
 			;;
 		*) topo_err "$ln" "unknown keyword '$kw'" ;;
 		esac
