@@ -121,7 +121,29 @@ else
 	echo "ZL-SKIP bench_rebuild write failed"
 fi
 
+# Every CPU but the first offline ($1 = 0) or back online (1).
+other_cpus() {
+	for f in /sys/devices/system/cpu/cpu[1-9]*/online; do
+		[ -w "$f" ] && echo "$1" >"$f"
+	done
+}
+
+# Switch the two events on or off ($1) with the other CPUs offline.
+# Switching an event live-patches code with int3, and under QEMU TCG a
+# CPU running that code meanwhile can hang: once, a `stop_machine` storm
+# left CPU 0 waiting in multi_cpu_stop for good after the events came on
+# with the stress running on CPU 1.  Between phases only tracing_on moves,
+# which patches nothing.
+trace_events() {
+	other_cpus 0
+	echo "$1" >$t/events/zonelab/zonelab_alloc/enable
+	echo "$1" >$t/events/zonelab/zonelab_rebuild/enable
+	other_cpus 1
+}
+
 # 2. Latency and rebuild duration: the trace buffer during a storm.
+echo 0 >$t/tracing_on
+trace_events 1
 for m in $modes; do
 	if ! echo $m >$d/rebuild_mode 2>/dev/null; then
 		echo "ZL-SKIP trace:$m rebuild_mode refused $m"
@@ -132,11 +154,9 @@ for m in $modes; do
 	echo "start cpu=0" >$d/storm || exit 1
 	sleep 0.2
 	echo >$t/trace
-	echo 1 >$t/events/zonelab/zonelab_alloc/enable
-	echo 1 >$t/events/zonelab/zonelab_rebuild/enable
+	echo 1 >$t/tracing_on
 	sleep "$trace_s"
-	echo 0 >$t/events/zonelab/zonelab_alloc/enable
-	echo 0 >$t/events/zonelab/zonelab_rebuild/enable
+	echo 0 >$t/tracing_on
 	storm=$(cat $d/storm)
 	echo stop >$d/storm
 	stress=$(cat $d/stress)
@@ -159,6 +179,8 @@ for m in $modes; do
 	echo "$stress" | sed 's/^/stress /'
 	end trace
 done
+trace_events 0
+echo 1 >$t/tracing_on
 echo >$t/trace
 echo rcu >$d/rebuild_mode
 

@@ -605,6 +605,18 @@ int zl_cpu_set_online(int cpu, bool online)
 	return zl_write_str(path, online ? "1" : "0");
 }
 
+void zl_other_cpus_set_online(bool online)
+{
+	struct zl_mask present;
+	int cpu;
+
+	if (read_list(ZL_SYSCPU "/present", &present))
+		return;
+	zl_for_each_bit(cpu, &present, ZL_MASK_BITS)
+		if (cpu && zl_cpu_hotpluggable(cpu))
+			zl_cpu_set_online(cpu, online);
+}
+
 /* ------------------------------------------------------------------ */
 /* the kernel's free memory                                           */
 /* ------------------------------------------------------------------ */

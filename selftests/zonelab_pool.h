@@ -166,6 +166,14 @@ int zl_pin_away_from(int cpu);
 bool zl_cpu_hotpluggable(int cpu);
 /* Write 0/1 to cpu@cpu/online: 0 or -errno. */
 int zl_cpu_set_online(int cpu, bool online);
+/*
+ * Every CPU but cpu0 offline, or back online.  Switching a tracepoint's
+ * static key live-patches code with int3; under QEMU TCG a CPU running
+ * that code while it is patched can take the int3 as an Oops (seen once
+ * on 6.12-rt, in ttwu_do_activate).  With one CPU online nothing runs
+ * patched code.
+ */
+void zl_other_cpus_set_online(bool online);
 
 /* ---- the kernel's free memory ---- */
 /* Fold the per-CPU vmstat diffs (/proc/sys/vm/stat_refresh); best effort. */

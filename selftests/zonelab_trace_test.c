@@ -491,32 +491,16 @@ TEST_F_TIMEOUT(walk, anomaly, 60)
 	}
 }
 
-/* Every CPU but cpu0 offline or back online. */
-static void set_other_cpus(bool online)
-{
-	char path[64];
-	int cpu;
-
-	for (cpu = 1; cpu < 1024; cpu++) {
-		snprintf(path, sizeof(path),
-			 "/sys/devices/system/cpu/cpu%d/online", cpu);
-		if (zl_path_exists(path))
-			zl_write_str(path, online ? "1" : "0");
-	}
-}
-
 /*
- * Switch the events with the other CPUs offline.  Enabling the first
+ * Switch the events with the other CPUs offline: enabling the first
  * event also makes ftrace hook sched_wakeup, which live-patches the
- * scheduler with int3; under QEMU TCG a CPU running that code while it is
- * patched can take the int3 as an Oops (seen once on 6.12-rt, in
- * ttwu_do_activate).  With one CPU online nothing runs patched code.
+ * scheduler (zl_other_cpus_set_online()).
  */
 static void set_events(bool on)
 {
-	set_other_cpus(false);
+	zl_other_cpus_set_online(false);
 	zl_write_str(ZL_EVENTS "/enable", on ? "1" : "0");
-	set_other_cpus(true);
+	zl_other_cpus_set_online(true);
 }
 
 static pid_t main_pid;
