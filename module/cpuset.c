@@ -17,7 +17,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cpuset.h>
-#include <linux/moduleparam.h>
+#include <linux/err.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
@@ -32,15 +32,6 @@
 /* Serialises context creation, lookup and removal; under it, the list. */
 static DEFINE_MUTEX(zl_ctx_lock);
 static LIST_HEAD(zl_ctx_list);
-
-/*
- * 1: retry an allocation whose mems changed under it (the kernel since
- * 2017).  0: fail at once, as before; for showing premature_oom count.
- */
-unsigned int zl_mems_retry = 1;
-module_param_named(mems_retry, zl_mems_retry, uint, 0644);
-MODULE_PARM_DESC(mems_retry,
-		 "Retry an allocation whose mems_allowed changed under it instead of failing (default 1)");
 
 static void zl_ctx_release(struct kref *ref)
 {
@@ -84,37 +75,6 @@ struct zl_ctx *zl_ctx_find(const char *name)
 	return ctx;
 }
 
-/*
- * The reaper on a context: every alloc file bound to it loses its pages
- * (one busy allocating is left for the reaper's next pass); its stress
- * workers free theirs when they see the mark.
- */
-static void zl_ctx_reap(struct zl_owner *o)
-{
-	struct zl_ctx *ctx = container_of(o, struct zl_ctx, owner);
-	struct zl_holder *h;
-
-	mutex_lock(&ctx->users_lock);
-	list_for_each_entry(h, &ctx->holders, ctx_node)
-		zl_holder_reap(h, true);
-	mutex_unlock(&ctx->users_lock);
-}
-
-/* Bind an alloc file to the context: its pages are the context's. */
-void zl_ctx_add_holder(struct zl_ctx *ctx, struct zl_holder *h)
-{
-	mutex_lock(&ctx->users_lock);
-	list_add_tail(&h->ctx_node, &ctx->holders);
-	mutex_unlock(&ctx->users_lock);
-}
-
-void zl_ctx_del_holder(struct zl_ctx *ctx, struct zl_holder *h)
-{
-	mutex_lock(&ctx->users_lock);
-	list_del(&h->ctx_node);
-	mutex_unlock(&ctx->users_lock);
-}
-
 static struct zl_ctx *zl_ctx_new(const char *name)
 {
 	struct zl_ctx *ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
@@ -126,14 +86,12 @@ static struct zl_ctx *zl_ctx_new(const char *name)
 	ctx->il.weights = kmalloc_array(nr_node_ids, sizeof(u8), GFP_KERNEL);
 	pol = zl_mpol_default();
 	if (!ctx->il.weights || !pol ||
-	    zl_owner_init(&ctx->owner, "ctx", name, zl_ctx_reap)) {
+	    zl_owner_init(&ctx->owner, "ctx", name, NULL)) {
 		zl_mpol_put(pol);
 		kfree(ctx->il.weights);
 		kfree(ctx);
 		return NULL;
 	}
-	mutex_init(&ctx->users_lock);
-	INIT_LIST_HEAD(&ctx->holders);
 	for (nid = 0; nid < nr_node_ids; nid++)
 		ctx->il.weights[nid] = 1;
 	strscpy(ctx->name, name, sizeof(ctx->name));
@@ -151,13 +109,14 @@ static struct zl_ctx *zl_ctx_new(const char *name)
 
 /**
  * zl_ctx_create() - a new context with the root cpuset's mems and the
- * default policy, and its debugfs directory.
- * @name:	1 .. ZL_NAME_MAX - 1 of [a-z0-9_-].
+ * default policy.
+ * @name:	its name; the caller checked it.
  *
- * Return: 0, -EINVAL for a bad name, -EEXIST, -ENOSPC past ZL_MAX_CTX,
- * -ENOMEM.
+ * Return: the context, with a reference for the caller besides the
+ * list's; ERR_PTR(-EEXIST), ERR_PTR(-ENOSPC) past ZL_MAX_CTX, or
+ * ERR_PTR(-ENOMEM).
  */
-int zl_ctx_create(const char *name)
+struct zl_ctx *zl_ctx_create(const char *name)
 {
 	struct zl_ctx *ctx, *pos;
 	unsigned int n = 0;
@@ -165,7 +124,7 @@ int zl_ctx_create(const char *name)
 
 	ctx = zl_ctx_new(name);
 	if (!ctx)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	mutex_lock(&zl_ctx_lock);
 	list_for_each_entry(pos, &zl_ctx_list, node)
 		n++;
@@ -174,43 +133,41 @@ int zl_ctx_create(const char *name)
 	else if (n >= ZL_MAX_CTX)
 		ret = -ENOSPC;
 	if (!ret) {
-		ctx->dir = zl_debugfs_ctx_create(ctx);
+		kref_get(&ctx->ref);
 		list_add_tail(&ctx->node, &zl_ctx_list);
 		zl_owner_register(&ctx->owner);
 	}
 	mutex_unlock(&zl_ctx_lock);
-	if (ret)
+	if (ret) {
 		zl_ctx_put(ctx);
-	return ret;
+		return ERR_PTR(ret);
+	}
+	return ctx;
 }
 
 /**
- * zl_ctx_destroy() - remove a context nobody uses.
+ * zl_ctx_unlink() - take a context nobody uses off the list, so that no
+ * new user finds it.
  * @name:	its name.
  *
- * Return: 0, -ENOENT, or -EBUSY while an alloc file or stress worker
- * uses it.
+ * Return: the context, whose list reference is now the caller's to drop;
+ * ERR_PTR(-ENOENT), or ERR_PTR(-EBUSY) while an alloc file or stress
+ * worker uses it.
  */
-int zl_ctx_destroy(const char *name)
+struct zl_ctx *zl_ctx_unlink(const char *name)
 {
 	struct zl_ctx *ctx;
-	int ret = 0;
 
 	mutex_lock(&zl_ctx_lock);
 	ctx = zl_ctx_find_locked(name);
 	if (!ctx)
-		ret = -ENOENT;
+		ctx = ERR_PTR(-ENOENT);
 	else if (kref_read(&ctx->ref) != 1)
-		ret = -EBUSY;
+		ctx = ERR_PTR(-EBUSY);
 	else
 		list_del(&ctx->node);
 	mutex_unlock(&zl_ctx_lock);
-	if (ret)
-		return ret;
-	/* Waits for readers of its files, which hold no reference. */
-	zl_debugfs_ctx_remove(ctx->dir);
-	zl_ctx_put(ctx);
-	return 0;
+	return ctx;
 }
 
 /*
@@ -373,34 +330,6 @@ static struct page *zl_policy_try(const struct zl_mempolicy *pol,
 	return page;
 }
 
-/*
- * A failure that a retry would have turned into a success: mems changed
- * under it (the retry is off) and a newly allowed zone has memory.
- */
-static void zl_check_premature(const nodemask_t *used, const nodemask_t *now,
-			       unsigned int order)
-{
-	int nid, idx;
-
-	if (nodes_equal(*used, *now))
-		return;
-	for_each_node_mask(nid, *now) {
-		if (node_isset(nid, *used))
-			continue;
-		for (idx = 0; idx < MAX_NR_ZONES; idx++) {
-			struct zl_zone *zone = zl_zone_get(nid, idx);
-
-			if (READ_ONCE(zone->managed) &&
-			    zl_zone_watermark_ok(zone, order,
-						 zl_wmark(zone, ZL_WMARK_MIN),
-						 MAX_NR_ZONES - 1)) {
-				zl_count(ZL_STAT_PREMATURE_OOM);
-				return;
-			}
-		}
-	}
-}
-
 /**
  * zl_ctx_alloc() - allocate under a context's policy and mems_allowed.
  * @ctx:	the context.
@@ -429,7 +358,7 @@ struct page *zl_ctx_alloc(struct zl_ctx *ctx, const struct zl_mempolicy *pol,
 			break;
 		if (!READ_ONCE(zl_mems_retry)) {
 			zl_ctx_read_mems(ctx, &now);
-			zl_check_premature(&mems, &now, order);
+			zl_mems_premature_check(&mems, &now, order);
 			break;
 		}
 		atomic64_inc(&ctx->retries);
@@ -524,12 +453,8 @@ void zl_contexts_show(struct seq_file *m)
 void zl_ctx_show_mems(struct seq_file *m, struct zl_ctx *ctx)
 {
 	nodemask_t mems;
-	unsigned int seq;
 
-	do {
-		seq = read_seqcount_begin(&ctx->mems_seq);
-		mems = ctx->mems_allowed;
-	} while (read_seqcount_retry(&ctx->mems_seq, seq));
+	zl_ctx_read_mems(ctx, &mems);
 	seq_printf(m, "%*pbl\n", nodemask_pr_args(&mems));
 }
 

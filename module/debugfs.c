@@ -4,15 +4,16 @@
  *
  * Read-only files are seq_files that print through the owning file's
  * show function; write handlers parse strictly and change nothing unless
- * the whole input is valid.  This file only calls the internal API.
+ * the whole input is valid.  This file only calls the internal API; the
+ * contexts' and regions' files are debugfs-ctx.c's.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
-#include <linux/ctype.h>
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/kernel.h>
+#include <linux/module.h>
 #include <linux/nodemask.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
@@ -21,109 +22,10 @@
 #include <linux/uaccess.h>
 
 #include "zonelab.h"
-
-/* Commands are short; anything longer is malformed, not truncated. */
-#define ZL_CMD_MAX	64
+#include "debugfs-common.h"
 
 /* /sys/kernel/debug/zonelab; created at init, removed at exit. */
 static struct dentry *zl_dbgfs_root;
-
-/*
- * Copy a one-shot command into @buf as a C string without its one trailing
- * newline; any other newline makes it malformed.  The file position is
- * neither required to move nor moved, so a shell holding the file open
- * can write again; a write at a non-zero offset is a partial command,
- * and a NUL inside the command is garbage.
- */
-static int zl_dbgfs_copy_cmd(char *buf, size_t size, const char __user *ubuf,
-			     size_t count, loff_t *ppos)
-{
-	loff_t pos = 0;
-	ssize_t len;
-
-	if (*ppos != 0 || count == 0 || count >= size)
-		return -EINVAL;
-
-	len = simple_write_to_buffer(buf, size - 1, &pos, ubuf, count);
-	if (len < 0)
-		return len;
-	if (len != count)
-		return -EFAULT;
-	buf[len] = '\0';
-	if (strlen(buf) != len)
-		return -EINVAL;
-	if (buf[len - 1] == '\n')
-		buf[len - 1] = '\0';
-	/* One command, one line: kstrto*() would take a second newline. */
-	if (strchr(buf, '\n'))
-		return -EINVAL;
-	return 0;
-}
-
-/*
- * The write of a one-shot command file: copy the command, run @cmd on it.
- * Return: @count, or the copy's or the command's error.
- */
-static ssize_t zl_dbgfs_write_cmd(const char __user *ubuf, size_t count,
-				  loff_t *ppos, int (*cmd)(char *buf))
-{
-	char buf[ZL_CMD_MAX];
-	int ret;
-
-	ret = zl_dbgfs_copy_cmd(buf, sizeof(buf), ubuf, count, ppos);
-	if (!ret)
-		ret = cmd(buf);
-	return ret ? ret : count;
-}
-
-/* A read-only file printed by @__fn(seq_file). */
-#define ZL_DEFINE_SHOW_FILE(__name, __fn)				\
-static int __name##_show(struct seq_file *m, void *unused)		\
-{									\
-	__fn(m);							\
-	return 0;							\
-}									\
-DEFINE_SHOW_ATTRIBUTE(__name)
-
-/* The write handler of a command file: each write runs @__cmd(buf). */
-#define ZL_DEFINE_CMD_WRITE(__name, __cmd)				\
-static ssize_t __name##_write(struct file *file,			\
-			      const char __user *ubuf, size_t count,	\
-			      loff_t *ppos)				\
-{									\
-	return zl_dbgfs_write_cmd(ubuf, count, ppos, __cmd);		\
-}
-
-/* A write-only command file. */
-#define ZL_DEFINE_CMD_FILE(__name, __cmd)				\
-ZL_DEFINE_CMD_WRITE(__name, __cmd)					\
-static const struct file_operations __name##_fops = {			\
-	.owner	= THIS_MODULE,						\
-	.open	= simple_open,						\
-	.write	= __name##_write,					\
-	.llseek	= noop_llseek,						\
-}
-
-/* A command file that also reads back its state through @__fn. */
-#define ZL_DEFINE_CMD_SHOW_FILE(__name, __cmd, __fn)			\
-ZL_DEFINE_CMD_WRITE(__name, __cmd)					\
-static int __name##_show(struct seq_file *m, void *unused)		\
-{									\
-	__fn(m);							\
-	return 0;							\
-}									\
-static int __name##_open(struct inode *inode, struct file *file)	\
-{									\
-	return single_open(file, __name##_show, NULL);			\
-}									\
-static const struct file_operations __name##_fops = {			\
-	.owner		= THIS_MODULE,					\
-	.open		= __name##_open,				\
-	.read		= seq_read,					\
-	.write		= __name##_write,				\
-	.llseek		= seq_lseek,					\
-	.release	= single_release,				\
-}
 
 /*
  * The format of `topology` reads: false is zl_topology_show()'s, true is
@@ -180,9 +82,46 @@ static const struct file_operations topology_fops = {
 
 ZL_DEFINE_SHOW_FILE(zonelists, zl_zonelists_show);
 ZL_DEFINE_SHOW_FILE(kernel_zonelists, zl_kernel_zonelists_show);
-ZL_DEFINE_SHOW_FILE(stats, zl_stats_show);
-ZL_DEFINE_SHOW_FILE(zoneinfo, zl_zoneinfo_show);
 ZL_DEFINE_SHOW_FILE(buddyinfo, zl_buddy_show);
+
+/* `stats`: the counters, then what rebuilds and policies count. */
+static int stats_show(struct seq_file *m, void *unused)
+{
+	/* A rebuild a hotplug event asked for counts once it is done. */
+	zl_rebuild_flush();
+	zl_stats_show(m);
+	zl_rebuild_stats_show(m);
+	seq_printf(m, "policies_live %ld\n", zl_policies_live_count());
+	return 0;
+}
+
+DEFINE_SHOW_ATTRIBUTE(stats);
+
+/*
+ * `zoneinfo`: zonelab's zones in /proc/zoneinfo's layout.  Only zones that
+ * hold zonelab blocks exist for zonelab, so only they are shown, also
+ * while every block of one is offline (managed 0), as the kernel shows an
+ * unpopulated zone.
+ */
+static int zoneinfo_show(struct seq_file *m, void *unused)
+{
+	int nid, idx;
+
+	for_each_online_node(nid) {
+		for (idx = 0; idx < MAX_NR_ZONES; idx++) {
+			struct zl_zone *zone = zl_zone_get(nid, idx);
+
+			if (!READ_ONCE(zone->present))
+				continue;
+			zl_zone_show(m, zone);
+			zl_pcp_show(m, zone);
+			seq_putc(m, '\n');
+		}
+	}
+	return 0;
+}
+
+DEFINE_SHOW_ATTRIBUTE(zoneinfo);
 
 /*
  * `rebuild`: exactly "1" publishes a new generation now.  A keyword, not a
@@ -218,17 +157,6 @@ static int zl_parse_uint_arg(const char *tok, const char *key,
 static int zl_check_node(unsigned int nid)
 {
 	return nid < nr_node_ids && node_online(nid) ? 0 : -ENOENT;
-}
-
-/* Split off the next blank-separated word; NULL at the end. */
-static char *zl_next_word(char **cursor)
-{
-	char *word;
-
-	do {
-		word = strsep(cursor, " ");
-	} while (word && !*word);
-	return word;
 }
 
 /* A "name=<word>" argument: copy the word into @buf.  As zl_parse_uint_arg(). */
@@ -368,11 +296,10 @@ struct zl_alloc_file {
 static int alloc_open(struct inode *inode, struct file *file)
 {
 	struct zl_alloc_file *af = kzalloc(sizeof(*af), GFP_KERNEL);
+	char name[ZL_NAME_MAX];
 
 	if (!af)
 		return -ENOMEM;
-	char name[ZL_NAME_MAX];
-
 	snprintf(name, sizeof(name), "pid%d", task_tgid_nr(current));
 	af->holder = zl_holder_create(name);
 	if (!af->holder) {
@@ -719,164 +646,6 @@ static int zl_bench_rebuild_cmd(char *cmd)
 ZL_DEFINE_CMD_SHOW_FILE(bench_rebuild, zl_bench_rebuild_cmd,
 			zl_bench_rebuild_show);
 
-/*
- * Context and region names become directory names and `contexts` lines:
- * [A-Za-z0-9_-] only.  The kernel's isalnum() takes Latin-1 letters too,
- * hence isascii().
- */
-static bool zl_valid_name(const char *name)
-{
-	size_t i;
-
-	for (i = 0; name[i]; i++)
-		if (!(isascii(name[i]) && isalnum(name[i])) &&
-		    name[i] != '_' && name[i] != '-')
-			return false;
-	return i && i < ZL_NAME_MAX;
-}
-
-/* "create <name>" or "destroy <name>". */
-static int zl_contexts_cmd(char *cmd)
-{
-	char *verb = zl_next_word(&cmd), *name = zl_next_word(&cmd);
-
-	if (!verb || !name || zl_next_word(&cmd) || !zl_valid_name(name))
-		return -EINVAL;
-	if (!strcmp(verb, "create"))
-		return zl_ctx_create(name);
-	if (!strcmp(verb, "destroy"))
-		return zl_ctx_destroy(name);
-	return -EINVAL;
-}
-
-ZL_DEFINE_CMD_SHOW_FILE(contexts, zl_contexts_cmd, zl_contexts_show);
-
-/*
- * "create <name> <pages>", "destroy <name>" or
- * "set <name> <first>-<last> <policy>".
- */
-static int zl_regions_cmd(char *cmd)
-{
-	char *verb = zl_next_word(&cmd), *name = zl_next_word(&cmd);
-	char *a1 = zl_next_word(&cmd), *a2 = zl_next_word(&cmd);
-	unsigned long first, last;
-	struct zl_mempolicy *pol;
-	char *dash;
-
-	if (!verb || !name || zl_next_word(&cmd) || !zl_valid_name(name))
-		return -EINVAL;
-	if (!strcmp(verb, "destroy"))
-		return a1 ? -EINVAL : zl_region_destroy(name);
-	if (!strcmp(verb, "create")) {
-		if (!a1 || a2 || kstrtoul(a1, 10, &first))
-			return -EINVAL;
-		return zl_region_create(name, first);
-	}
-	if (strcmp(verb, "set") || !a1 || !a2)
-		return -EINVAL;
-	dash = strchr(a1, '-');
-	if (!dash)
-		return -EINVAL;
-	*dash++ = '\0';
-	if (kstrtoul(a1, 10, &first) || kstrtoul(dash, 10, &last) ||
-	    last < first || last == ULONG_MAX)
-		return -EINVAL;
-	/* A shared policy is made in the root cpuset, as tmpfs makes it. */
-	pol = zl_mpol_parse(a2, &node_states[N_MEMORY]);
-	if (IS_ERR(pol))
-		return PTR_ERR(pol);
-	return zl_region_set(name, first, last + 1, pol);
-}
-
-ZL_DEFINE_CMD_SHOW_FILE(regions, zl_regions_cmd, zl_regions_show);
-
-/*
- * The files of a context's directory: the context is the inode's data,
- * valid while the file exists (the context goes after its directory).
- */
-#define ZL_DEFINE_CTX_FILE(__name, __cmd, __fn)				\
-static int ctx_##__name##_show(struct seq_file *m, void *unused)	\
-{									\
-	__fn(m, m->private);						\
-	return 0;							\
-}									\
-static int ctx_##__name##_open(struct inode *inode, struct file *file)	\
-{									\
-	return single_open(file, ctx_##__name##_show, inode->i_private);\
-}									\
-static ssize_t ctx_##__name##_write(struct file *file,			\
-				    const char __user *ubuf,		\
-				    size_t count, loff_t *ppos)		\
-{									\
-	struct seq_file *m = file->private_data;			\
-	char buf[ZL_CMD_MAX];						\
-	int ret;							\
-									\
-	ret = zl_dbgfs_copy_cmd(buf, sizeof(buf), ubuf, count, ppos);	\
-	if (!ret)							\
-		ret = __cmd(m->private, buf);				\
-	return ret ? ret : count;					\
-}									\
-static const struct file_operations ctx_##__name##_fops = {		\
-	.owner		= THIS_MODULE,					\
-	.open		= ctx_##__name##_open,				\
-	.read		= seq_read,					\
-	.write		= ctx_##__name##_write,				\
-	.llseek		= seq_lseek,					\
-	.release	= single_release,				\
-}
-
-/* A nodelist of online nodes, not empty: an injected cpuset update. */
-static int zl_ctx_mems_cmd(struct zl_ctx *ctx, char *cmd)
-{
-	nodemask_t mems;
-
-	if (nodelist_parse(cmd, mems) || nodes_empty(mems) ||
-	    !nodes_subset(mems, node_states[N_ONLINE]))
-		return -EINVAL;
-	return zl_ctx_set_mems(ctx, &mems);
-}
-
-static int zl_ctx_policy_cmd(struct zl_ctx *ctx, char *cmd)
-{
-	return zl_ctx_set_policy(ctx, cmd);
-}
-
-/* "<nid> <weight>": a node's weight for weighted interleave, 1..255. */
-static int zl_ctx_weights_cmd(struct zl_ctx *ctx, char *cmd)
-{
-	char *nid_s = zl_next_word(&cmd), *w_s = zl_next_word(&cmd);
-	unsigned int nid, w;
-
-	if (!nid_s || !w_s || zl_next_word(&cmd) ||
-	    kstrtouint(nid_s, 10, &nid) || kstrtouint(w_s, 10, &w))
-		return -EINVAL;
-	return zl_ctx_set_weight(ctx, nid, w);
-}
-
-static int zl_ctx_oom_adj_cmd(struct zl_ctx *ctx, char *cmd)
-{
-	int adj;
-
-	if (kstrtoint(cmd, 10, &adj))
-		return -EINVAL;
-	return zl_ctx_set_oom_score_adj(ctx, adj);
-}
-
-/* Read-only files of a context: writes are refused. */
-static int zl_ctx_ro_cmd(struct zl_ctx *ctx, char *cmd)
-{
-	return -EINVAL;
-}
-
-ZL_DEFINE_CTX_FILE(mems, zl_ctx_mems_cmd, zl_ctx_show_mems);
-ZL_DEFINE_CTX_FILE(policy, zl_ctx_policy_cmd, zl_ctx_show_policy);
-ZL_DEFINE_CTX_FILE(weights, zl_ctx_weights_cmd, zl_ctx_show_weights);
-ZL_DEFINE_CTX_FILE(numa, zl_ctx_ro_cmd, zl_ctx_show_numa);
-ZL_DEFINE_CTX_FILE(stats, zl_ctx_ro_cmd, zl_ctx_show_stats);
-ZL_DEFINE_CTX_FILE(oom_score_adj, zl_ctx_oom_adj_cmd,
-		   zl_ctx_show_oom_score_adj);
-
 ZL_DEFINE_SHOW_FILE(oom, zl_oom_show);
 
 /* "1": wait for the victims to go, then refuse kills; "0": allow them. */
@@ -890,30 +659,6 @@ static int zl_oom_disable_cmd(char *cmd)
 }
 
 ZL_DEFINE_CMD_SHOW_FILE(oom_disable, zl_oom_disable_cmd, zl_oom_disabled_show);
-
-/* ctx/, the parent of every context's directory; created at init. */
-static struct dentry *zl_dbgfs_ctx_root;
-
-/* A context's directory and files; called under the contexts' lock. */
-struct dentry *zl_debugfs_ctx_create(struct zl_ctx *ctx)
-{
-	struct dentry *dir = debugfs_create_dir(ctx->name, zl_dbgfs_ctx_root);
-
-	debugfs_create_file("mems", 0600, dir, ctx, &ctx_mems_fops);
-	debugfs_create_file("policy", 0600, dir, ctx, &ctx_policy_fops);
-	debugfs_create_file("weights", 0600, dir, ctx, &ctx_weights_fops);
-	debugfs_create_file("numa", 0400, dir, ctx, &ctx_numa_fops);
-	debugfs_create_file("stats", 0400, dir, ctx, &ctx_stats_fops);
-	debugfs_create_file("oom_score_adj", 0600, dir, ctx,
-			    &ctx_oom_score_adj_fops);
-	return dir;
-}
-
-/* Waits for the files' readers and writers to be done. */
-void zl_debugfs_ctx_remove(struct dentry *dir)
-{
-	debugfs_remove_recursive(dir);
-}
 
 void zl_debugfs_init(void)
 {
@@ -944,11 +689,7 @@ void zl_debugfs_init(void)
 	debugfs_create_file("storm", 0600, zl_dbgfs_root, NULL, &storm_fops);
 	debugfs_create_file("bench_rebuild", 0600, zl_dbgfs_root, NULL,
 			    &bench_rebuild_fops);
-	debugfs_create_file("contexts", 0600, zl_dbgfs_root, NULL,
-			    &contexts_fops);
-	debugfs_create_file("regions", 0600, zl_dbgfs_root, NULL,
-			    &regions_fops);
-	zl_dbgfs_ctx_root = debugfs_create_dir("ctx", zl_dbgfs_root);
+	zl_debugfs_ctx_init(zl_dbgfs_root);
 	debugfs_create_file("oom", 0400, zl_dbgfs_root, NULL, &oom_fops);
 	debugfs_create_file("oom_disable", 0600, zl_dbgfs_root, NULL,
 			    &oom_disable_fops);

@@ -37,13 +37,6 @@
 #include "zonelab.h"
 #include "trace.h"
 
-/*
- * Serialises block state changes and hotplug's adding and removing of
- * blocks.  Taken inside cpu_hotplug_lock, which memory hotplug holds
- * around its notifiers and which draining pcplists needs.
- */
-static DEFINE_MUTEX(zl_hotplug_lock);
-
 /**
  * struct zl_take - a range of real memory to take blocks from.
  * @node:	entry in zl_take_list.
@@ -59,9 +52,8 @@ struct zl_take {
 };
 
 /*
- * Ranges to take pages from, outside the hotplug notifier's context: the
- * blocks given back in a MEM_GOING_OFFLINE that was then cancelled, and
- * newly onlined memory.  Under zl_take_lock; zl_take_work empties it.
+ * Ranges of newly onlined memory to take pages from, outside the hotplug
+ * notifier's context.  Under zl_take_lock; zl_take_work empties it.
  */
 static DEFINE_SPINLOCK(zl_take_lock);
 static LIST_HEAD(zl_take_list);

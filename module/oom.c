@@ -60,12 +60,13 @@ static DECLARE_DELAYED_WORK(zl_oom_reap_work, zl_oom_reap_fn);
  * @kind:	"file", "ctx" or "stress" (static storage).
  * @name:	its name in `oom`.
  * @reap:	frees the owner's pages (may sleep), or NULL when its users
- *		free them themselves on seeing the mark.
+ *		free them themselves on seeing the mark (stress workers) or
+ *		its members hold them (a context).
  *
  * Return: 0 or -ENOMEM.
  */
 int zl_owner_init(struct zl_owner *o, const char *kind, const char *name,
-		  void (*reap)(struct zl_owner *o))
+		  void (*reap)(struct zl_owner *o, bool trylock))
 {
 	memset(o, 0, sizeof(*o));
 	o->node_pages = kcalloc(nr_node_ids, sizeof(*o->node_pages),
@@ -77,7 +78,31 @@ int zl_owner_init(struct zl_owner *o, const char *kind, const char *name,
 	strscpy(o->name, name, sizeof(o->name));
 	o->reap = reap;
 	INIT_LIST_HEAD(&o->node);
+	mutex_init(&o->members_lock);
+	INIT_LIST_HEAD(&o->members);
+	INIT_LIST_HEAD(&o->member_node);
 	return 0;
+}
+
+/**
+ * zl_owner_add_member() - charge @member's pages to @o from now on: when
+ * @o is a victim, the reaper reaps @member too.
+ * @o:		the owner (a context).
+ * @member:	an owner with a reap callback (an alloc file's holder).
+ */
+void zl_owner_add_member(struct zl_owner *o, struct zl_owner *member)
+{
+	mutex_lock(&o->members_lock);
+	list_add_tail(&member->member_node, &o->members);
+	mutex_unlock(&o->members_lock);
+}
+
+/* Undo zl_owner_add_member(); once it returns, no reap of it runs. */
+void zl_owner_del_member(struct zl_owner *o, struct zl_owner *member)
+{
+	mutex_lock(&o->members_lock);
+	list_del_init(&member->member_node);
+	mutex_unlock(&o->members_lock);
 }
 
 /* Clear the mark of a victim that is gone.  Under zl_oom_lock. */
@@ -116,6 +141,7 @@ void zl_owner_unregister(struct zl_owner *o)
 
 void zl_owner_destroy(struct zl_owner *o)
 {
+	mutex_destroy(&o->members_lock);
 	kfree(o->node_pages);
 	o->node_pages = NULL;
 }
@@ -246,7 +272,24 @@ bool zl_oom_reserve_allowed(const struct zl_owner *o)
 }
 
 /*
- * The reaper: for every victim with a reap callback, free its pages.  It
+ * Reap one victim: its own pages, then its members' (one busy allocating
+ * is left for the reaper's next pass; the caller may hold locks that its
+ * allocation waits for).
+ */
+static void zl_owner_reap(struct zl_owner *o)
+{
+	struct zl_owner *m;
+
+	if (o->reap)
+		o->reap(o, false);
+	mutex_lock(&o->members_lock);
+	list_for_each_entry(m, &o->members, member_node)
+		m->reap(m, true);
+	mutex_unlock(&o->members_lock);
+}
+
+/*
+ * The reaper: for every victim, free its pages and its members'.  It
  * never holds zl_oom_lock while it reaps; owners flush this work before
  * they go (zl_owner_unregister()), so the pointers stay valid.  A victim
  * a pass could not finish (a holder busy allocating) gets another pass.
@@ -259,12 +302,14 @@ static void zl_oom_reap_fn(struct work_struct *work)
 
 	mutex_lock(&zl_oom_lock);
 	list_for_each_entry(o, &zl_owners, node)
-		if (o->victim && o->reap && n < ARRAY_SIZE(todo))
+		/* A member that joins after this look waits for a later pass. */
+		if (o->victim && (o->reap || !list_empty(&o->members)) &&
+		    n < ARRAY_SIZE(todo))
 			todo[n++] = o;
 	mutex_unlock(&zl_oom_lock);
 
 	for (i = 0; i < n; i++) {
-		todo[i]->reap(todo[i]);
+		zl_owner_reap(todo[i]);
 		zl_owner_check_gone(todo[i]);
 		again |= READ_ONCE(todo[i]->victim);
 	}

@@ -5,7 +5,8 @@
  * An order-0 allocation or free touches only the running CPU's list under
  * its local_lock; the zone lock is taken once per batch, to refill an empty
  * list or to drain a list that reached the zone's high mark.  high and
- * batch come from the zone, computed once (zone.c).
+ * batch come from the zone, computed per zone rather than per CPU and
+ * again whenever the zone's size changes (zone.c).
  *
  * Why local_lock is enough: every zonelab allocation and free runs in
  * process context, so the only other users of a CPU's list are tasks on
@@ -22,9 +23,11 @@
 #include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
+#include <linux/seq_file.h>
 #include <linux/workqueue.h>
 
 #include "zonelab.h"
+#include "trace.h"
 
 /* The dynamic CPU hotplug state of the dead-CPU drain; set at init. */
 static enum cpuhp_state zl_pcp_hp_state;
@@ -51,7 +54,7 @@ static void zl_pcp_drain_pages(struct zl_zone *zone, struct zl_pcp *pcp,
 		if (count-- <= 0)
 			break;
 		list_del(&page->lru);
-		/* Pairs with READ_ONCE() in zl_pcp_count(). */
+		/* Pairs with READ_ONCE() in zl_pcp_show(). */
 		WRITE_ONCE(pcp->count, pcp->count - 1);
 		__zl_buddy_free(zone, page, 0);
 	}
@@ -119,6 +122,35 @@ struct page *zl_pcp_alloc(struct zl_zone *zone)
 	}
 out_unlock:
 	local_unlock(&zone->pcp->lock);
+	return page;
+}
+
+/**
+ * zl_rmqueue() - take a 2^@order block from a zone whose watermark the
+ * caller checked: order 0 from this CPU's pcplist, the rest (and order 0
+ * while the zone's pcplists are disabled) from the buddy lists, as the
+ * kernel's rmqueue() does.
+ * @zone:	the zone.
+ * @order:	the order.
+ *
+ * Return: the block's first page, or NULL.
+ */
+struct page *zl_rmqueue(struct zl_zone *zone, unsigned int order)
+{
+	struct page *page = NULL;
+
+	if (!order) {
+		page = zl_pcp_alloc(zone);
+		if (page) {
+			trace_zonelab_alloc(zone->nid, zone->zone_idx, 0, true);
+			return page;
+		}
+	}
+	/* Order 0 lands here only while the zone's pcplists are disabled. */
+	if (order || atomic_read(&zone->pcp_disabled))
+		page = zl_buddy_alloc(zone, order);
+	if (page)
+		trace_zonelab_alloc(zone->nid, zone->zone_idx, order, false);
 	return page;
 }
 
@@ -246,11 +278,24 @@ int zl_pcp_enable(struct zl_zone *zone)
 	return atomic_add_unless(&zone->pcp_disabled, -1, 0) ? 0 : -EINVAL;
 }
 
-/* Pages in @cpu's list of @zone, for zoneinfo; a lockless snapshot. */
-int zl_pcp_count(struct zl_zone *zone, int cpu)
+/**
+ * zl_pcp_show() - a zone's pagesets, as /proc/zoneinfo prints them after
+ * the zone's own lines (zl_zone_show()).
+ * @m:		the seq_file.
+ * @zone:	the zone.
+ *
+ * Counts are lockless snapshots.
+ */
+void zl_pcp_show(struct seq_file *m, struct zl_zone *zone)
 {
-	/* Pairs with WRITE_ONCE() where pcp->count changes. */
-	return zone->pcp ? READ_ONCE(per_cpu_ptr(zone->pcp, cpu)->count) : 0;
+	int cpu;
+
+	seq_puts(m, "\n  pagesets");
+	for_each_online_cpu(cpu)
+		/* Pairs with WRITE_ONCE() where pcp->count changes. */
+		seq_printf(m, "\n    cpu: %i\n              count: %i\n              high:  %i\n              batch: %i",
+			   cpu, READ_ONCE(per_cpu_ptr(zone->pcp, cpu)->count),
+			   READ_ONCE(zone->pcp_high), READ_ONCE(zone->pcp_batch));
 }
 
 /*
@@ -310,8 +355,7 @@ static int zl_pcp_alloc_lists(void)
 }
 
 /**
- * zl_pcp_init() - per-CPU lists for every populated zone, and the
- * dead-CPU drain.
+ * zl_pcp_init() - per-CPU lists for every zone, and the dead-CPU drain.
  *
  * Return: 0 or a negative errno, with nothing left allocated.
  */

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * zonelab rebuild: how a new generation of zonelists reaches allocations
- * that are walking the old one, in four modes, and the race detectors that
- * check every walk.
+ * that are walking the old one, in four modes; the write side, and the
+ * read side that walks (walk.c) enter and leave.
  *
  * Two pointers matter.  zl_built is the last completely built generation,
  * immutable, the reference every detector compares against.  zl_live is
@@ -19,12 +19,6 @@
  *                 (the kernel before 2017);
  *   inplace       nothing protects the walks (the 2017 patch alone); the
  *                 rewrite only bumps zl_live_seq, which the detectors read.
- *
- * A walk records the zones it visits.  At its end it counts a zone visited
- * twice, a zone it skipped that was in the list both before and after it,
- * and, when the allocation gives up, a zone it skipped that was above its
- * watermark all along: the double visits, missed zones and premature OOMs
- * the 2017 thread feared.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -44,7 +38,7 @@
 
 /*
  * Serialises rebuilds and mode switches: zl_built, zl_live, zl_mode, the
- * live copy's contents, zl_hidden_slot and the counters below.  Never
+ * live copy's contents and the counters below.  Never
  * taken by walks.  stop_machine() takes cpu_hotplug_lock inside it, so it
  * is never taken with cpu_hotplug_lock held: memory hotplug's notifiers
  * hold that, and they ask for a rebuild through zl_rebuild_work instead.
@@ -74,12 +68,6 @@ static seqcount_t zl_live_seq = SEQCNT_ZERO(zl_live_seq);
 
 /* Written under zl_rebuild_lock, read by walks with READ_ONCE(). */
 static enum zl_rebuild_mode zl_mode = ZL_REBUILD_RCU;
-
-/*
- * The zone the rebuild storm takes out of every other rebuild, as if its
- * last block went offline, or -1; under zl_rebuild_lock.
- */
-static int zl_hidden_slot = -1;
 
 /* Under zl_rebuild_lock; read locklessly by `stats` (READ_ONCE). */
 static u64 zl_next_seq = 1;
@@ -137,7 +125,7 @@ static void zl_copy_list(struct zl_zonelist *dst, const struct zl_zonelist *src,
 	unsigned int i;
 
 	for (i = 0; i < src->nr; i++) {
-		/* Pairs with READ_ONCE() in the walks (alloc.c). */
+		/* Pairs with READ_ONCE() in the walks (walk.c). */
 		WRITE_ONCE(dst->refs[i].zone, src->refs[i].zone);
 		if (delay_us)
 			udelay(delay_us);
@@ -192,7 +180,7 @@ static void zl_publish(struct zl_generation *gen)
 	gen->seq = zl_next_seq++;
 	switch (zl_mode) {
 	case ZL_REBUILD_RCU:
-		/* Pairs with rcu_dereference() in zl_walk_begin(). */
+		/* Pairs with rcu_dereference() in zl_lists_read_begin(). */
 		rcu_assign_pointer(zl_built, gen);
 		rcu_assign_pointer(zl_live, gen);
 		break;
@@ -234,29 +222,40 @@ static void zl_note_rebuild_time(u64 ns)
 		WRITE_ONCE(zl_rebuild_ns_max, ns);
 }
 
-/* The live topology, less the zone the rebuild storm hides. */
-static struct zl_topology *zl_rebuild_topology(void)
+/*
+ * The live topology with what zonelab holds of each real zone, less the
+ * zone @hide (a slot, or -1), as if its last block had gone offline.
+ */
+static struct zl_topology *zl_rebuild_topology(int hide)
 {
 	struct zl_topology *topo = zl_topology_take();
-	int slot = zl_hidden_slot;
+	int nid, idx;
 
-	if (topo && slot >= 0)
-		topo->node[slot / MAX_NR_ZONES].zone[slot % MAX_NR_ZONES].zl_pages = 0;
+	if (!topo)
+		return NULL;
+	for_each_node_mask(nid, topo->possible)
+		for (idx = 0; idx < MAX_NR_ZONES; idx++)
+			topo->node[nid].zone[idx].zl_pages = zl_zone_pages(nid, idx);
+	if (hide >= 0)
+		topo->node[hide / MAX_NR_ZONES].zone[hide % MAX_NR_ZONES].zl_pages = 0;
 	return topo;
 }
 
 /*
- * __zl_rebuild() - rebuild with zl_rebuild_lock held.
+ * __zl_rebuild() - rebuild with zl_rebuild_lock held, leaving out the zone
+ * @hide (or none, -1).
  * Return: 1 if a generation was published, 0 if nothing had changed and
  * @force was false, or -ENOMEM.
  */
-static int __zl_rebuild(bool force)
+static int __zl_rebuild(bool force, int hide)
 {
 	struct zl_generation *cur = zl_built_locked(), *gen;
 	struct zl_topology *topo;
 	u64 start = ktime_get_ns(), ns;
 
-	topo = zl_rebuild_topology();
+	lockdep_assert_held(&zl_rebuild_lock);
+
+	topo = zl_rebuild_topology(hide);
 	if (!topo)
 		return -ENOMEM;
 	if (!force && cur && zl_topology_same_lists(cur->topo, topo)) {
@@ -289,7 +288,7 @@ int zl_rebuild(bool force)
 	int ret;
 
 	mutex_lock(&zl_rebuild_lock);
-	ret = __zl_rebuild(force);
+	ret = __zl_rebuild(force, -1);
 	mutex_unlock(&zl_rebuild_lock);
 	if (ret < 0)
 		zl_count(ZL_STAT_REBUILD_FAILED);
@@ -326,12 +325,12 @@ void zl_rebuild_flush(void)
 }
 
 /**
- * zl_rebuild_hiding() - rebuild with one zone left out, or none.
+ * zl_rebuild_hiding() - publish a new generation with one zone left out.
  * @slot:	zl_zone_slot_of() of the zone, or -1 to hide none.
  *
- * The rebuild storm alternates between the two so that every rebuild
- * changes the lists the way an offline of the zone's last block and its
- * return would, without waiting for the block's holders.
+ * The rebuild storm (storm.c) alternates between a zone and none, so that
+ * every rebuild changes the lists the way an offline of the zone's last
+ * block and its return would, without waiting for the block's holders.
  *
  * Return: as zl_rebuild().
  */
@@ -340,8 +339,7 @@ int zl_rebuild_hiding(int slot)
 	int ret;
 
 	mutex_lock(&zl_rebuild_lock);
-	zl_hidden_slot = slot;
-	ret = __zl_rebuild(true);
+	ret = __zl_rebuild(true, slot);
 	mutex_unlock(&zl_rebuild_lock);
 	return ret;
 }
@@ -408,6 +406,18 @@ void zl_rebuild_mode_show(struct seq_file *m)
 	seq_printf(m, "%s\n", zl_mode_names[zl_rebuild_mode_get()]);
 }
 
+/**
+ * zl_generation_current() - the last completely built generation.
+ *
+ * Context: rcu_read_lock() held; the generation is valid until it is
+ * dropped.
+ * Return: the generation, or NULL before the first one.
+ */
+const struct zl_generation *zl_generation_current(void)
+{
+	return rcu_dereference(zl_built);
+}
+
 /* The built generation's number, 0 before the first one. */
 u64 zl_current_seq(void)
 {
@@ -415,253 +425,48 @@ u64 zl_current_seq(void)
 	u64 seq = 0;
 
 	rcu_read_lock();
-	gen = rcu_dereference(zl_built);
+	gen = zl_generation_current();
 	if (gen)
 		seq = gen->seq;
 	rcu_read_unlock();
 	return seq;
 }
 
-/*
- * The zone the rebuild storm hides unless told otherwise: the middle entry
- * of the longest fallback list, so that the entries behind it move.
- */
-int zl_storm_default_slot(void)
-{
-	const struct zl_generation *gen;
-	unsigned int nid, best = 0;
-	int slot = -ENOENT;
-
-	rcu_read_lock();
-	gen = rcu_dereference(zl_built);
-	for (nid = 0; gen && nid < gen->nr_nodes; nid++) {
-		const struct zl_zonelist *zl = &gen->node[nid].fallback;
-
-		if (zl->nr >= 2 && zl->nr > best) {
-			best = zl->nr;
-			slot = zl_zone_slot_of(zl->refs[zl->nr / 2].zone);
-		}
-	}
-	rcu_read_unlock();
-	return slot;
-}
-
 /**
- * zl_walk_begin() - start a walk of node @nid's list.
- * @w:		the walk, on the caller's stack.
- * @nid:	the node.
- * @thisnode:	walk the thisnode list instead of the fallback list.
- * @mask:	the nodes the allocation may use, or NULL.
+ * zl_lists_read_begin() - start reading the lists a walk iterates.
+ * @r:	filled with the mode, the lists and what to check them against.
  *
  * Enters an RCU read-side section (and, in stop_machine mode, a
- * non-preemptible one) that zl_walk_end() leaves.
+ * non-preemptible one) that zl_lists_read_unlock() leaves.
  */
-void zl_walk_begin(struct zl_walk *w, int nid, bool thisnode,
-		   const nodemask_t *mask)
+void zl_lists_read_begin(struct zl_lists_read *r)
 	__acquires(RCU)
 {
 	rcu_read_lock();
-	w->mode = READ_ONCE(zl_mode);
-	if (w->mode == ZL_REBUILD_STOP_MACHINE)
+	r->mode = READ_ONCE(zl_mode);
+	if (r->mode == ZL_REBUILD_STOP_MACHINE)
 		preempt_disable();
-	if (w->mode == ZL_REBUILD_SEQLOCK)
-		w->seq = read_seqcount_begin(&zl_live_seq);
+	if (r->mode == ZL_REBUILD_SEQLOCK)
+		r->seq = read_seqcount_begin(&zl_live_seq);
 	else
-		w->seq = raw_read_seqcount(&zl_live_seq);
-	w->live = rcu_dereference(zl_live);
+		r->seq = raw_read_seqcount(&zl_live_seq);
+	r->live = rcu_dereference(zl_live);
 	/* Immutable lists are their own "before"; the copy has zl_built. */
-	w->before = w->live && w->live->topo ? w->live :
+	r->before = r->live && r->live->topo ? r->live :
 		    rcu_dereference(zl_built);
-	w->after = NULL;
-	w->nid = nid;
-	w->thisnode = thisnode;
-	w->mask = mask;
-	w->stop = NULL;
-	w->nr_visited = 0;
-	w->nr_ok = 0;
-}
-
-static const struct zl_zonelist *zl_walk_list_of(const struct zl_walk *w,
-						 const struct zl_generation *gen)
-{
-	const struct zl_node_lists *nl;
-
-	if (!gen || w->nid < 0 || w->nid >= gen->nr_nodes)
-		return NULL;
-	nl = &gen->node[w->nid];
-	return w->thisnode ? &nl->thisnode : &nl->fallback;
-}
-
-/* The list to walk; NULL when the node has none. */
-const struct zl_zonelist *zl_walk_list(const struct zl_walk *w)
-{
-	return zl_walk_list_of(w, w->live);
-}
-
-/* May the walk's allocation use @zone at all? */
-bool zl_walk_allowed(const struct zl_walk *w, const struct zl_zone *zone)
-{
-	return !w->mask || node_isset(zone->nid, *w->mask);
-}
-
-void zl_walk_visit(struct zl_walk *w, const struct zl_zone *zone)
-{
-	if (w->nr_visited < ZL_WALK_MAX)
-		w->visited[w->nr_visited] = zl_zone_slot_of(zone);
-	w->nr_visited++;
-}
-
-/* Position of @slot in @zl, or @zl's length when it is not there. */
-static unsigned int zl_list_pos(const struct zl_zonelist *zl, int slot)
-{
-	unsigned int i;
-
-	for (i = 0; i < zl->nr; i++)
-		if (zl_zone_slot_of(zl->refs[i].zone) == slot)
-			break;
-	return i;
-}
-
-static bool zl_slot_in(const u16 *slots, unsigned int nr, int slot)
-{
-	unsigned int i;
-
-	for (i = 0; i < nr; i++)
-		if (slots[i] == slot)
-			return true;
-	return false;
+	r->after = NULL;
 }
 
 /**
- * zl_walk_sample() - note which zones of the list are above their min
- * watermark now, for the premature OOM check of a last walk.
- * @w:		the walk, just begun.
- * @order:	the allocation's order.
- */
-void zl_walk_sample(struct zl_walk *w, unsigned int order)
-{
-	const struct zl_zonelist *zl = zl_walk_list_of(w, w->before);
-	unsigned int i;
-
-	for (i = 0; zl && i < zl->nr && w->nr_ok < ZL_WALK_MAX; i++) {
-		struct zl_zone *zone = zl->refs[i].zone;
-
-		if (zl_walk_allowed(w, zone) &&
-		    zl_zone_watermark_ok(zone, order,
-					 zl_wmark(zone, ZL_WMARK_MIN),
-					 MAX_NR_ZONES - 1))
-			w->ok[w->nr_ok++] = zl_zone_slot_of(zone);
-	}
-}
-
-/*
- * Should the walk have visited entry @i of @zl?  Every entry before the
- * zone it allocated from, or every entry when it allocated nothing.
- */
-static bool zl_walk_owed(const struct zl_walk *w, const struct zl_zonelist *zl,
-			 unsigned int i)
-{
-	return !w->stop || i < zl_list_pos(zl, zl_zone_slot_of(w->stop));
-}
-
-/*
- * A zone the walk owed a visit in the lists both before and after it, but
- * never visited; the first one found, or -1.  With @ok, only a zone that
- * was above its watermark at the start and still is (premature OOM).
- */
-static int zl_walk_missed(const struct zl_walk *w, unsigned int order, bool ok)
-{
-	const struct zl_zonelist *b = zl_walk_list_of(w, w->before);
-	const struct zl_zonelist *a = zl_walk_list_of(w, w->after);
-	unsigned int i;
-
-	if (!a || !b)
-		return -1;
-	for (i = 0; i < b->nr && zl_walk_owed(w, b, i); i++) {
-		struct zl_zone *zone = b->refs[i].zone;
-		int slot = zl_zone_slot_of(zone);
-		unsigned int pos = zl_list_pos(a, slot);
-
-		if (pos == a->nr || !zl_walk_owed(w, a, pos) ||
-		    !zl_walk_allowed(w, zone) ||
-		    zl_slot_in(w->visited, w->nr_visited, slot))
-			continue;
-		if (ok && (!zl_slot_in(w->ok, w->nr_ok, slot) ||
-			   !zl_zone_watermark_ok(zone, order,
-						 zl_wmark(zone, ZL_WMARK_MIN),
-						 MAX_NR_ZONES - 1)))
-			continue;
-		return slot;
-	}
-	return -1;
-}
-
-static int zl_walk_double(const struct zl_walk *w)
-{
-	unsigned int i;
-
-	for (i = 1; i < w->nr_visited; i++)
-		if (zl_slot_in(w->visited, i, w->visited[i]))
-			return w->visited[i];
-	return -1;
-}
-
-/* Count what went wrong in a walk; one count per kind and walk. */
-static void zl_walk_check(const struct zl_walk *w)
-{
-	int slot;
-
-	/* Nothing was rewritten or published: the walk saw one list. */
-	if (w->live == w->before && w->before == w->after)
-		return;
-	slot = zl_walk_double(w);
-	if (slot >= 0) {
-		zl_count(ZL_STAT_DOUBLE_VISIT);
-		trace_zonelab_walk_anomaly(w->nid, slot, ZL_ANOMALY_DOUBLE_VISIT);
-	}
-	slot = zl_walk_missed(w, 0, false);
-	if (slot >= 0) {
-		zl_count(ZL_STAT_MISSED_ZONE);
-		trace_zonelab_walk_anomaly(w->nid, slot, ZL_ANOMALY_MISSED_ZONE);
-	}
-}
-
-/**
- * zl_walk_end() - finish a walk and run the detectors over it.
- * @w:		the walk; @w->stop set if it allocated.
- * @order:	the allocation's order.
- * @gave_up:	the walk failed and was the allocation's last try: check
- *		for a premature OOM (the walk must have been sampled).
+ * zl_lists_read_end() - the walk is done with the lists it iterated.
+ * @r:	as zl_lists_read_begin() left it; @r->after is set.
  *
- * Return: true if the walk failed while a seqlock-mode rewrite ran, so
- * the caller must walk again before it may fail.
+ * Return: true if a rewrite of the live copy overlapped the walk.
  */
-bool zl_walk_end(struct zl_walk *w, unsigned int order, bool gave_up)
-	__releases(RCU)
+bool zl_lists_read_end(struct zl_lists_read *r)
 {
-	bool raced = read_seqcount_retry(&zl_live_seq, w->seq);
-	bool retry = raced && w->mode == ZL_REBUILD_SEQLOCK;
-	int slot;
-
-	w->after = rcu_dereference(zl_built);
-	if (w->nr_visited > ZL_WALK_MAX) {
-		/* Too long to check; cannot happen with real lists. */
-	} else if (retry) {
-		/* The seqcount caught the race; that is what it is for. */
-		zl_count(ZL_STAT_ZONELIST_RETRY);
-		trace_zonelab_walk_anomaly(w->nid, -1, ZL_ANOMALY_RETRY);
-	} else {
-		zl_walk_check(w);
-		slot = gave_up && !w->stop ? zl_walk_missed(w, order, true) : -1;
-		if (slot >= 0) {
-			zl_count(ZL_STAT_PREMATURE_OOM);
-			trace_zonelab_walk_anomaly(w->nid, slot, ZL_ANOMALY_PREMATURE_OOM);
-		}
-	}
-	if (w->mode == ZL_REBUILD_STOP_MACHINE)
-		preempt_enable();
-	rcu_read_unlock();
-	return retry && !w->stop;
+	r->after = rcu_dereference(zl_built);
+	return read_seqcount_retry(&zl_live_seq, r->seq);
 }
 
 /**
@@ -720,7 +525,7 @@ void zl_zonelists_show(struct seq_file *m)
 
 	zl_rebuild_flush();
 	rcu_read_lock();
-	gen = rcu_dereference(zl_built);
+	gen = zl_generation_current();
 	if (gen)
 		zl_generation_show(m, gen);
 	rcu_read_unlock();

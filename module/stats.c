@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * zonelab stats: per-CPU event counters and the `stats` file's contents.
+ * zonelab stats: per-CPU event counters.
  *
- * Counters are per CPU so that hot paths (the allocation fast path, later)
- * never share a cache line to count; a read sums every possible CPU.
+ * Counters are per CPU so that hot paths (the allocation fast path) never
+ * share a cache line to count; a read sums every possible CPU.  This file
+ * calls nobody: the `stats` file (debugfs.c) prints these next to what
+ * other files count.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -73,11 +75,7 @@ void zl_stats_show(struct seq_file *m)
 {
 	int i;
 
-	/* A rebuild a hotplug event asked for counts once it is done. */
-	zl_rebuild_flush();
 	for (i = 0; i < ZL_NR_STATS; i++)
 		seq_printf(m, "%s %llu\n", zl_stat_names[i],
 			   zl_stat_read(i));
-	zl_rebuild_stats_show(m);
-	seq_printf(m, "policies_live %ld\n", zl_policies_live_count());
 }

@@ -85,7 +85,6 @@ static void zl_topology_take_zones(struct zl_topo_node *tn, int nid)
 		tn->zone[idx].managed = zone_managed_pages(zone);
 		tn->zone[idx].present = READ_ONCE(zone->present_pages);
 		tn->zone[idx].spanned = READ_ONCE(zone->spanned_pages);
-		tn->zone[idx].zl_pages = zl_zone_pages(nid, idx);
 	}
 }
 
@@ -257,10 +256,11 @@ static unsigned long zl_topo_node_managed(const struct zl_topo_node *tn)
 }
 
 /*
- * MemFree of nodeN/meminfo, read now from the real zones: free pages are
- * no input of the zonelists, so the snapshot does not keep them.
+ * A real node's free pages (MemFree of nodeN/meminfo), read now from its
+ * zones: free pages are no input of the zonelists, so snapshots do not
+ * keep them.
  */
-static unsigned long zl_node_free_pages(int nid)
+unsigned long zl_node_free_pages(int nid)
 {
 	pg_data_t *pgdat = NODE_DATA(nid);
 	unsigned long sum = 0;

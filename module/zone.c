@@ -43,15 +43,24 @@ unsigned int zl_block_order = ZL_NR_ORDERS - 1;
 /*
  * The zones, nr_node_ids * MAX_NR_ZONES of them, indexed by node and zone
  * index.  Allocated and filled at init, freed at exit; between the two the
- * array and every zone's identity, pool and watermarks are read-only.
+ * array and every zone's identity are read-only, while its blocks,
+ * watermarks and pcp limits change under zl_hotplug_lock.
  */
 static struct zl_zone *zl_zones;
 
 /*
- * Every block by id (pfn >> zl_block_order).  Blocks are added at init and
- * by hotplug and removed at exit and by hotplug, under zl_hotplug_lock
- * then; xa_load() finds a page's block without a lock (the block of a page
- * in use cannot go away).
+ * Serialises block state changes, the adding and removing of blocks and
+ * the recomputing of watermarks that follows them.  Taken inside
+ * cpu_hotplug_lock, which memory hotplug holds around its notifiers and
+ * which draining pcplists needs (hotplug.c takes both in that order).
+ */
+DEFINE_MUTEX(zl_hotplug_lock);
+
+/*
+ * Every block by id (pfn >> zl_block_order).  Blocks are added and removed
+ * under zl_hotplug_lock (and at exit, when nothing else runs); xa_load()
+ * finds a page's block without a lock (the block of a page in use cannot
+ * go away).
  */
 static DEFINE_XARRAY(zl_blocks);
 
@@ -340,7 +349,7 @@ static void zl_block_clear_private(struct zl_block *block)
  * @page:	the first page, naturally aligned.
  * @contig:	it came from alloc_contig_range(), not alloc_pages_node().
  *
- * Context: init, or zl_hotplug_lock held.
+ * Context: zl_hotplug_lock held.
  * Return: 0 or -ENOMEM; on error the pages are still the caller's.
  */
 int zl_block_add(struct page *page, bool contig)
@@ -348,6 +357,8 @@ int zl_block_add(struct page *page, bool contig)
 	unsigned long nr = 1UL << zl_block_order, pfn = page_to_pfn(page);
 	struct zl_zone *zone = zl_page_zone(page);
 	struct zl_block *block;
+
+	lockdep_assert_held(&zl_hotplug_lock);
 
 	block = kzalloc(sizeof(*block), GFP_KERNEL);
 	if (!block)
@@ -376,18 +387,32 @@ int zl_block_add(struct page *page, bool contig)
 	return 0;
 }
 
-/* Forget a block that is off its zone's list; its pages go back. */
-static void zl_block_destroy(struct zl_block *block)
+/*
+ * Drop a block that is offline (or, at exit, free): off its zone and the
+ * xarray, freed after a grace period.  With @hand_back its pages go back
+ * to the kernel; without, the kernel has them already (a real offline took
+ * a given block) and their memmap may be gone: they are not touched.
+ */
+static void zl_block_remove(struct zl_block *block, bool hand_back)
 {
 	unsigned long nr = 1UL << zl_block_order;
+	struct zl_zone *zone = block->zone;
 
+	spin_lock(&zone->lock);
+	list_del(&block->node);
+	WRITE_ONCE(zone->present, zone->present - nr);
+	spin_unlock(&zone->lock);
+	if (block->state == ZL_BLOCK_OFFLINE)
+		atomic_dec(&zl_nr_blocks_offline);
 	xa_erase(&zl_blocks, block->id);
-	zl_block_clear_private(block);
-	zl_block_set_page_offline(block, false);
-	if (block->contig)
-		free_contig_range(page_to_pfn(block->page), nr);
-	else
-		__free_pages(block->page, zl_block_order);
+	if (hand_back) {
+		zl_block_clear_private(block);
+		zl_block_set_page_offline(block, false);
+		if (block->contig)
+			free_contig_range(page_to_pfn(block->page), nr);
+		else
+			__free_pages(block->page, zl_block_order);
+	}
 	kfree_rcu(block, rcu);
 	zl_count_add(ZL_STAT_PAGES_RETURNED, nr);
 }
@@ -400,14 +425,23 @@ static void zl_block_destroy(struct zl_block *block)
  */
 void zl_block_release(struct zl_block *block)
 {
-	struct zl_zone *zone = block->zone;
+	lockdep_assert_held(&zl_hotplug_lock);
 
-	spin_lock(&zone->lock);
-	list_del(&block->node);
-	WRITE_ONCE(zone->present, zone->present - (1UL << zl_block_order));
-	spin_unlock(&zone->lock);
-	atomic_dec(&zl_nr_blocks_offline);
-	zl_block_destroy(block);
+	zl_block_remove(block, true);
+}
+
+/**
+ * zl_block_forget() - the kernel offlined a given block's memory: the
+ * pages are its now; zonelab drops the block without touching them.
+ * @block:	a given block.
+ *
+ * Context: zl_hotplug_lock held.
+ */
+void zl_block_forget(struct zl_block *block)
+{
+	lockdep_assert_held(&zl_hotplug_lock);
+
+	zl_block_remove(block, false);
 }
 
 /*
@@ -469,6 +503,8 @@ void zl_block_give(struct zl_block *block, bool give)
 {
 	unsigned long i;
 
+	lockdep_assert_held(&zl_hotplug_lock);
+
 	for (i = 0; i < 1UL << zl_block_order; i++) {
 		if (give)
 			page_ref_dec(block->page + i);
@@ -476,28 +512,6 @@ void zl_block_give(struct zl_block *block, bool give)
 			page_ref_inc(block->page + i);
 	}
 	block->given = give;
-}
-
-/**
- * zl_block_forget() - the kernel offlined a given block's memory: the
- * pages are its now; zonelab drops the block without touching them.
- * @block:	a given block.
- *
- * Context: zl_hotplug_lock held.
- */
-void zl_block_forget(struct zl_block *block)
-{
-	unsigned long nr = 1UL << zl_block_order;
-	struct zl_zone *zone = block->zone;
-
-	spin_lock(&zone->lock);
-	list_del(&block->node);
-	WRITE_ONCE(zone->present, zone->present - nr);
-	spin_unlock(&zone->lock);
-	atomic_dec(&zl_nr_blocks_offline);
-	xa_erase(&zl_blocks, block->id);
-	kfree_rcu(block, rcu);
-	zl_count_add(ZL_STAT_PAGES_RETURNED, nr);
 }
 
 /**
@@ -511,6 +525,8 @@ void zl_block_forget(struct zl_block *block)
 void zl_block_isolate(struct zl_block *block)
 {
 	struct zl_zone *zone = block->zone;
+
+	lockdep_assert_held(&zl_hotplug_lock);
 
 	spin_lock(&zone->lock);
 	WRITE_ONCE(block->state, ZL_BLOCK_GOING_OFFLINE);
@@ -541,6 +557,8 @@ void zl_block_unisolate(struct zl_block *block)
 {
 	struct zl_zone *zone = block->zone;
 
+	lockdep_assert_held(&zl_hotplug_lock);
+
 	spin_lock(&zone->lock);
 	WRITE_ONCE(block->state, ZL_BLOCK_ONLINE);
 	zone->nr_isolating--;
@@ -558,6 +576,8 @@ void zl_block_unisolate(struct zl_block *block)
 void zl_block_set_offline(struct zl_block *block)
 {
 	struct zl_zone *zone = block->zone;
+
+	lockdep_assert_held(&zl_hotplug_lock);
 
 	spin_lock(&zone->lock);
 	WRITE_ONCE(block->state, ZL_BLOCK_OFFLINE);
@@ -577,6 +597,8 @@ void zl_block_set_offline(struct zl_block *block)
 void zl_block_set_online(struct zl_block *block)
 {
 	struct zl_zone *zone = block->zone;
+
+	lockdep_assert_held(&zl_hotplug_lock);
 
 	atomic_dec(&zl_nr_blocks_offline);
 	spin_lock(&zone->lock);
@@ -607,18 +629,6 @@ static int zl_reserve_node(int nid, unsigned long target)
 	if (got < target)
 		pr_info("node %d: reserved %lu of %lu pages\n", nid, got, target);
 	return 0;
-}
-
-/* Free pages of a node, from the real zones' counters. */
-static unsigned long zl_node_free_pages(int nid)
-{
-	pg_data_t *pgdat = NODE_DATA(nid);
-	unsigned long free = 0;
-	int idx;
-
-	for (idx = 0; idx < MAX_NR_ZONES; idx++)
-		free += zone_page_state(&pgdat->node_zones[idx], NR_FREE_PAGES);
-	return free;
 }
 
 /* The kernel's calculate_min_free_kbytes(), over zonelab's pool. */
@@ -689,13 +699,15 @@ static void zl_zone_set_pcp_limits(struct zl_zone *zone)
  * every zone from the pool's current size, as the kernel recomputes its
  * own after memory goes online or offline.
  *
- * Context: init, or zl_hotplug_lock held.
+ * Context: zl_hotplug_lock held.
  */
 void zl_zones_recompute(void)
 {
 	unsigned long pool = zl_pool_pages(), kbytes = zl_min_free_kbytes;
 	unsigned long pages_min;
 	int nid, idx;
+
+	lockdep_assert_held(&zl_hotplug_lock);
 
 	if (!pool)
 		return;
@@ -741,12 +753,8 @@ static void zl_zone_release(struct zl_zone *zone)
 	if (WARN_ON_ONCE(atomic_long_read(&zone->free_pages) != zone->managed))
 		return;
 
-	list_for_each_entry_safe(block, tmp, &zone->blocks, node) {
-		list_del(&block->node);
-		if (block->state == ZL_BLOCK_OFFLINE)
-			atomic_dec(&zl_nr_blocks_offline);
-		zl_block_destroy(block);
-	}
+	list_for_each_entry_safe(block, tmp, &zone->blocks, node)
+		zl_block_remove(block, true);
 }
 
 static void zl_zones_release_all(void)
@@ -755,50 +763,6 @@ static void zl_zones_release_all(void)
 
 	for (i = 0; i < ZL_NR_ZONE_SLOTS; i++)
 		zl_zone_release(zl_zone_slot(i));
-}
-
-/**
- * zl_zones_init() - reserve the pool and set up every zonelab zone.
- * @pages_per_node:	pages to reserve from each node with memory.
- * @reserve_percent:	cap: at most this share of a node's free pages.
- * @min_free_kbytes:	the pool's min_free_kbytes; 0 computes it from the
- *			pool's size as the kernel does for the machine.
- *
- * Return: 0, or a negative errno with everything given back.
- */
-int zl_zones_init(unsigned long pages_per_node, unsigned int reserve_percent,
-		  unsigned long min_free_kbytes)
-{
-	int nid, idx, ret;
-
-	if (zl_block_order >= ZL_NR_ORDERS)
-		return -EINVAL;
-
-	zl_zones = kvcalloc(array_size(nr_node_ids, MAX_NR_ZONES),
-			    sizeof(*zl_zones), GFP_KERNEL);
-	if (!zl_zones)
-		return -ENOMEM;
-	for (nid = 0; nid < nr_node_ids; nid++)
-		for (idx = 0; idx < MAX_NR_ZONES; idx++)
-			zl_zone_init_one(zl_zone_get(nid, idx), nid, idx);
-
-	for_each_node_state(nid, N_MEMORY) {
-		unsigned long cap = zl_node_free_pages(nid) / 100 * reserve_percent;
-
-		ret = zl_reserve_node(nid, min(pages_per_node, cap));
-		if (ret)
-			goto out_release;
-	}
-	zl_min_free_kbytes = min_free_kbytes;
-	zl_zones_recompute();
-	return 0;
-
-out_release:
-	zl_zones_release_all();
-	xa_destroy(&zl_blocks);
-	kvfree(zl_zones);
-	zl_zones = NULL;
-	return ret;
 }
 
 /**
@@ -814,18 +778,58 @@ void zl_zones_exit(void)
 	zl_zones = NULL;
 }
 
-static void zl_zoneinfo_show_pcp(struct seq_file *m, struct zl_zone *zone)
+/**
+ * zl_zones_init() - reserve the pool and set up every zonelab zone.
+ * @pages_per_node:	pages to reserve from each node with memory.
+ * @reserve_percent:	cap: at most this share of a node's free pages.
+ * @min_free_kbytes:	the pool's min_free_kbytes; 0 computes it from the
+ *			pool's size as the kernel does for the machine.
+ *
+ * Return: 0, or a negative errno with everything given back.
+ */
+int zl_zones_init(unsigned long pages_per_node, unsigned int reserve_percent,
+		  unsigned long min_free_kbytes)
 {
-	int cpu;
+	int nid, idx, ret = 0;
 
-	seq_puts(m, "\n  pagesets");
-	for_each_online_cpu(cpu)
-		seq_printf(m, "\n    cpu: %i\n              count: %i\n              high:  %i\n              batch: %i",
-			   cpu, zl_pcp_count(zone, cpu), READ_ONCE(zone->pcp_high),
-			   READ_ONCE(zone->pcp_batch));
+	if (zl_block_order >= ZL_NR_ORDERS)
+		return -EINVAL;
+
+	zl_zones = kvcalloc(array_size(nr_node_ids, MAX_NR_ZONES),
+			    sizeof(*zl_zones), GFP_KERNEL);
+	if (!zl_zones)
+		return -ENOMEM;
+	for (nid = 0; nid < nr_node_ids; nid++)
+		for (idx = 0; idx < MAX_NR_ZONES; idx++)
+			zl_zone_init_one(zl_zone_get(nid, idx), nid, idx);
+
+	/* Nothing else runs yet; the lock is what block changes assert. */
+	mutex_lock(&zl_hotplug_lock);
+	for_each_node_state(nid, N_MEMORY) {
+		unsigned long cap = zl_node_free_pages(nid) / 100 * reserve_percent;
+
+		ret = zl_reserve_node(nid, min(pages_per_node, cap));
+		if (ret)
+			break;
+	}
+	zl_min_free_kbytes = min_free_kbytes;
+	if (!ret)
+		zl_zones_recompute();
+	mutex_unlock(&zl_hotplug_lock);
+	if (ret)
+		zl_zones_exit();
+	return ret;
 }
 
-static void zl_zoneinfo_show_zone(struct seq_file *m, struct zl_zone *zone)
+/**
+ * zl_zone_show() - a zone's lines of the `zoneinfo` file, in the layout of
+ * /proc/zoneinfo up to its pagesets (pcp.c prints those).
+ * @m:		the seq_file.
+ * @zone:	a zone that holds blocks (present, if not managed).
+ *
+ * Free counts are read without the zone lock: a snapshot.
+ */
+void zl_zone_show(struct seq_file *m, struct zl_zone *zone)
 {
 	unsigned long spanned;
 	int i;
@@ -847,27 +851,6 @@ static void zl_zoneinfo_show_zone(struct seq_file *m, struct zl_zone *zone)
 	for (i = 1; i < MAX_NR_ZONES; i++)
 		seq_printf(m, ", %ld", READ_ONCE(zone->lowmem_reserve[i]));
 	seq_putc(m, ')');
-	zl_zoneinfo_show_pcp(m, zone);
-	seq_putc(m, '\n');
-}
-
-/**
- * zl_zoneinfo_show() - zonelab's zones in /proc/zoneinfo's layout.
- * @m:	the seq_file of the `zoneinfo` file.
- *
- * Only zones that hold zonelab blocks exist for zonelab, so only they are
- * shown, also while every block of one is offline (managed 0), as the
- * kernel shows an unpopulated zone.  Free counts are read without the zone
- * locks: a snapshot.
- */
-void zl_zoneinfo_show(struct seq_file *m)
-{
-	int nid, idx;
-
-	for_each_online_node(nid)
-		for (idx = 0; idx < MAX_NR_ZONES; idx++)
-			if (READ_ONCE(zl_zone_get(nid, idx)->present))
-				zl_zoneinfo_show_zone(m, zl_zone_get(nid, idx));
 }
 
 /**

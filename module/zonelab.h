@@ -4,8 +4,9 @@
  *
  * zonelab rebuilds, inside a module, the part of the page allocator that
  * decides where a page comes from on a NUMA machine.  This header holds the
- * structures and the internal API; each .c file owns one concern (see
- * DESIGN.md) and reaches the others only through the functions below.
+ * structures and the internal API; each .c file owns one concern and
+ * reaches the others only through the functions below.  DESIGN.md, at the
+ * top of the repository, maps the files, their layers and the lock order.
  */
 #ifndef _ZONELAB_H
 #define _ZONELAB_H
@@ -18,6 +19,7 @@
 #include <linux/mutex.h>
 #include <linux/nodemask.h>
 #include <linux/percpu.h>
+#include <linux/preempt.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/seqlock.h>
@@ -47,8 +49,9 @@ struct zl_ctx;
  * @managed:	pages the buddy allocator manages.
  * @present:	physical pages present; what build_zonerefs_node() tests.
  * @spanned:	pages the zone spans, holes included.
- * @zl_pages:	pages zonelab holds from this zone (its own zone's size):
- *		zonelab's zonelists list a zone only when this is not zero.
+ * @zl_pages:	pages zonelab holds from this zone (its own zone's size),
+ *		filled in by rebuild.c, not by zl_topology_take(): zonelab's
+ *		zonelists list a zone only when this is not zero.
  */
 struct zl_topo_zone {
 	const char *name;
@@ -103,7 +106,7 @@ enum zl_wmark {
 	ZL_WMARK_LOW,
 	ZL_WMARK_HIGH,
 	ZL_NR_WMARK,
-	/* Not a zone's: an OOM victim's reserve, half of min (alloc.c). */
+	/* Not a zone's: an OOM victim's reserve, half of min (walk.c). */
 	ZL_WMARK_OOM = ZL_NR_WMARK,
 };
 
@@ -206,9 +209,10 @@ struct zl_block {
  * @pcp_batch:		pages moved per refill or drain; as @pcp_high.
  * @pcp_disabled:	when non-zero, pcplists are bypassed: allocations
  *			and frees go straight to the buddy lists (hotplug).
- * @pcp:		the per-CPU lists; allocated at init for a zone with
- *			pages (NULL otherwise) and freed at exit, after every
- *			user is gone, so the fast path reads it unlocked.
+ * @pcp:		the per-CPU lists; allocated at init for every zone
+ *			(hotplug may give an empty one pages later) and freed
+ *			at exit, after every user is gone, so the fast path
+ *			reads it unlocked.
  * @nr_isolating:	blocks of the zone going offline; under @lock.  Only
  *			while it is non-zero does a page freed to the zone
  *			need its block looked up.
@@ -292,7 +296,7 @@ struct zl_node_lists {
  * @rcu:	frees the generation after a grace period.
  *
  * A built generation is complete before it is published and is never
- * written after that.  The one exception is zonelist.c's live copy,
+ * written after that.  The one exception is rebuild.c's live copy,
  * which the seqlock, stop_machine and inplace modes rewrite in place.
  */
 struct zl_generation {
@@ -304,7 +308,7 @@ struct zl_generation {
 	struct rcu_head rcu;
 };
 
-/* How zonelab rebuilds its zonelists: see DESIGN.md and zonelist.c. */
+/* How zonelab rebuilds its zonelists: see DESIGN.md and rebuild.c. */
 enum zl_rebuild_mode {
 	ZL_REBUILD_RCU,
 	ZL_REBUILD_SEQLOCK,
@@ -313,47 +317,34 @@ enum zl_rebuild_mode {
 	ZL_NR_REBUILD_MODES,
 };
 
-/* Zones a walk records; a longer walk is not checked (nr_visited says). */
-#define ZL_WALK_MAX	64
-
 /**
- * struct zl_walk - one walk of a zonelist, with what the race detectors
- * need: the lists before and after it and the zones it visited.
+ * struct zl_lists_read - what one walk read of the published lists
+ * (zl_lists_read_begin() fills it, zl_lists_read_end() completes it).
  * @mode:	the rebuild mode when the walk began.
- * @seq:	zl_live_seq when it began.
+ * @seq:	the live copy's sequence count when it began.
  * @live:	the lists walked.
  * @before:	the last completely built generation when the walk began.
- * @after:	the same when it ended (zl_walk_end()).
- * @nid:	the node whose list is walked.
- * @thisnode:	the thisnode list rather than the fallback list.
- * @mask:	the nodes the allocation may use, or NULL for all; zones of
- *		other nodes are skipped, not visited, and never owed a visit.
- * @stop:	the zone the walk allocated from, or NULL.
- * @nr_visited:	visits so far; past ZL_WALK_MAX only counted.
- * @visited:	zl_zone_slot_of() of the zones visited, in order.
- * @nr_ok:	entries in @ok.
- * @ok:		slots of the zones of @before that were above their min
- *		watermark when the walk began (zl_walk_sample(), for the
- *		premature OOM detector; only the last walk samples).
- *
- * Lives on the allocating task's stack, inside its RCU read-side section
- * from zl_walk_begin() to the last use of the lists.
+ * @after:	the same when it ended.
  */
-struct zl_walk {
+struct zl_lists_read {
 	enum zl_rebuild_mode mode;
 	unsigned int seq;
 	const struct zl_generation *live;
 	const struct zl_generation *before;
 	const struct zl_generation *after;
-	int nid;
-	bool thisnode;
-	const nodemask_t *mask;
-	const struct zl_zone *stop;
-	unsigned int nr_visited;
-	u16 visited[ZL_WALK_MAX];
-	unsigned int nr_ok;
-	u16 ok[ZL_WALK_MAX];
 };
+
+/*
+ * Leave what zl_lists_read_begin() entered, once the walk and its
+ * detectors are done with the lists.
+ */
+static inline void zl_lists_read_unlock(const struct zl_lists_read *r)
+	__releases(RCU)
+{
+	if (r->mode == ZL_REBUILD_STOP_MACHINE)
+		preempt_enable();
+	rcu_read_unlock();
+}
 
 /*
  * Node masks in a snapshot never have a bit at or above nr_nodes (they are
@@ -406,12 +397,14 @@ static inline void zl_count(enum zl_stat_item item)
 	this_cpu_inc(zl_stat_cpu.v[item]);
 }
 
+/* stats.c */
 u64 zl_stat_read(enum zl_stat_item item);
 void zl_count_add(enum zl_stat_item item, u64 n);
 void zl_stats_show(struct seq_file *m);
 
 /* topology.c */
 struct zl_topology *zl_topology_take(void);
+unsigned long zl_node_free_pages(int nid);
 void zl_topology_free(struct zl_topology *topo);
 bool zl_topology_same_lists(const struct zl_topology *a,
 			    const struct zl_topology *b);
@@ -443,21 +436,23 @@ int zl_rebuild_mode_set(enum zl_rebuild_mode mode);
 int zl_rebuild_mode_parse(const char *name);
 const char *zl_rebuild_mode_name(enum zl_rebuild_mode mode);
 void zl_rebuild_mode_show(struct seq_file *m);
+const struct zl_generation *zl_generation_current(void);
 u64 zl_current_seq(void);
-int zl_storm_default_slot(void);
-void zl_walk_begin(struct zl_walk *w, int nid, bool thisnode,
-		   const nodemask_t *mask) __acquires(RCU);
-bool zl_walk_allowed(const struct zl_walk *w, const struct zl_zone *zone);
-const struct zl_zonelist *zl_walk_list(const struct zl_walk *w);
-void zl_walk_visit(struct zl_walk *w, const struct zl_zone *zone);
-void zl_walk_sample(struct zl_walk *w, unsigned int order);
-bool zl_walk_end(struct zl_walk *w, unsigned int order, bool gave_up)
-	__releases(RCU);
+void zl_lists_read_begin(struct zl_lists_read *r) __acquires(RCU);
+bool zl_lists_read_end(struct zl_lists_read *r);
 void zl_zonelists_show(struct seq_file *m);
 void zl_rebuild_stats_show(struct seq_file *m);
 
+/* walk.c */
+struct zl_alloc_req;
+struct page *zl_walk_try(unsigned int order, const struct zl_alloc_req *req,
+			 int nid, enum zl_wmark wmark, bool last);
+void zl_mems_premature_check(const nodemask_t *used, const nodemask_t *now,
+			     unsigned int order);
+
 /* zone.c */
 extern unsigned int zl_block_order;
+extern struct mutex zl_hotplug_lock;
 int zl_zones_init(unsigned long pages_per_node, unsigned int reserve_percent,
 		  unsigned long min_free_kbytes);
 void zl_zones_exit(void);
@@ -492,7 +487,7 @@ void __zl_buddy_free(struct zl_zone *zone, struct page *page,
 		     unsigned int order);
 void zl_buddy_free(struct zl_zone *zone, struct page *page,
 		   unsigned int order);
-void zl_zoneinfo_show(struct seq_file *m);
+void zl_zone_show(struct seq_file *m, struct zl_zone *zone);
 void zl_buddy_show(struct seq_file *m);
 
 /* pcp.c */
@@ -506,16 +501,17 @@ void zl_pcp_drain_all_cpuslocked(void);
 void zl_pcp_disable_cpuslocked(struct zl_zone *zone);
 void zl_pcp_disable(struct zl_zone *zone);
 int zl_pcp_enable(struct zl_zone *zone);
-int zl_pcp_count(struct zl_zone *zone, int cpu);
+struct page *zl_rmqueue(struct zl_zone *zone, unsigned int order);
+void zl_pcp_show(struct seq_file *m, struct zl_zone *zone);
 
 /* oom.c */
 #define ZL_OOM_ADJ_MIN		(-1000)	/* never chosen */
 #define ZL_OOM_ADJ_MAX		1000
 
 /**
- * struct zl_owner - an owner of zonelab pages, what zonelab's OOM picks
- * victims among: an alloc file, the stress workers, or a context with
- * every alloc file and worker that allocates under it.
+ * struct zl_owner - an OOM candidate: what zonelab's OOM picks victims
+ * among and charges pages to.  An alloc file's holder, the stress workers,
+ * or a context with every alloc file and worker that allocates under it.
  * @node:	entry in oom.c's list; under zl_oom_lock.
  * @id:		a number for `oom` and the tracepoints.
  * @kind:	"file", "stress" or "ctx".
@@ -528,8 +524,13 @@ int zl_pcp_count(struct zl_zone *zone, int cpu);
  * @victim:	the owner-wide victim mark; set and cleared under
  *		zl_oom_lock, read with READ_ONCE() by allocations and workers.
  * @kills:	times it was chosen; under zl_oom_lock.
- * @reap:	frees the owner's pages, or NULL when its users free them
- *		on seeing @victim (stress workers).
+ * @reap:	frees the owner's pages (with @trylock, gives up while they
+ *		are busy), or NULL when its users free them on seeing
+ *		@victim (stress workers) or its members hold them.
+ * @members_lock: protects @members.
+ * @members:	owners whose pages are charged to this one (a context's
+ *		alloc files), reaped with it.
+ * @member_node: entry in another owner's @members; under its lock.
  */
 struct zl_owner {
 	struct list_head node;
@@ -542,12 +543,16 @@ struct zl_owner {
 	int oom_score_adj;
 	bool victim;
 	unsigned int kills;
-	void (*reap)(struct zl_owner *o);
+	void (*reap)(struct zl_owner *o, bool trylock);
+	struct mutex members_lock;	/* see @members_lock above */
+	struct list_head members;
+	struct list_head member_node;
 };
 
-struct zl_alloc_req;
 int zl_owner_init(struct zl_owner *o, const char *kind, const char *name,
-		  void (*reap)(struct zl_owner *o));
+		  void (*reap)(struct zl_owner *o, bool trylock));
+void zl_owner_add_member(struct zl_owner *o, struct zl_owner *member);
+void zl_owner_del_member(struct zl_owner *o, struct zl_owner *member);
 void zl_owner_register(struct zl_owner *o);
 void zl_owner_unregister(struct zl_owner *o);
 void zl_owner_destroy(struct zl_owner *o);
@@ -586,69 +591,10 @@ struct zl_alloc_req {
 	struct zl_owner *owner;
 };
 
+extern unsigned int zl_mems_retry;
 struct page *zl_alloc_req(unsigned int order, const struct zl_alloc_req *req);
 struct page *zl_alloc_pages(unsigned int order, int nid, unsigned int flags);
 void zl_free_pages(struct page *page, unsigned int order);
-
-/**
- * struct zl_holder - an owner of zonelab pages (a user-space alloc file,
- * later a stress worker or context), so that pages can be counted per
- * node and freed all at once.
- * @lock:	serialises the owner's commands.
- * @pages:	held blocks, linked through page->lru of their first page,
- *		whose page->private holds the order; under @lock.
- * @nr_pages:	pages held; under @lock.
- * @node_pages:	pages held per node (nr_node_ids entries); under @lock.
- * @ctx:	the context it allocates under, with a reference, or NULL
- *		for the calling task's cpuset; set once, under @lock.
- * @ctx_node:	entry in @ctx's holders; under its users_lock.
- * @owner:	the holder as an OOM owner, while it is not bound to a
- *		context (then its pages are the context's).
- * @reaped:	pages the OOM reaper took; under @lock.
- * @reap_pending: the next write fails with -ENOMEM; under @lock.
- */
-struct zl_holder {
-	struct mutex lock;		/* see @lock above */
-	struct list_head pages;
-	unsigned long nr_pages;
-	unsigned long *node_pages;
-	struct zl_ctx *ctx;
-	struct list_head ctx_node;
-	struct zl_owner owner;
-	unsigned long reaped;
-	bool reap_pending;
-};
-
-/**
- * struct zl_holder_req - one `alloc` command.
- * @count:	allocations.
- * @order:	order of each.
- * @nid:	preferred node, or NUMA_NO_NODE.
- * @flags:	ZL_ALLOC_* flags.
- * @ctx:	a context to bind the holder to (the caller's reference is
- *		taken over when it binds), or NULL.
- * @region:	a region whose policy at @offset + i the i-th allocation
- *		uses, or "" for none.
- * @offset:	the first page offset in @region.
- */
-struct zl_holder_req {
-	unsigned long count;
-	unsigned int order;
-	int nid;
-	unsigned int flags;
-	struct zl_ctx *ctx;
-	char region[ZL_NAME_MAX];
-	unsigned long offset;
-};
-
-struct zl_holder *zl_holder_create(const char *name);
-void zl_holder_destroy(struct zl_holder *h);
-void zl_holder_reap(struct zl_holder *h, bool trylock);
-int zl_holder_set_oom_score_adj(struct zl_holder *h, int adj);
-long zl_holder_alloc(struct zl_holder *h, struct zl_holder_req *req);
-unsigned long zl_holder_free(struct zl_holder *h, unsigned long count);
-size_t zl_holder_text_size(void);
-size_t zl_holder_format(struct zl_holder *h, char *buf, size_t size);
 
 /* hotplug.c */
 extern unsigned int zl_offline_timeout_ms;
@@ -793,14 +739,12 @@ void zl_regions_exit(void);
  * @policy:	RCU-published; replaced whole under @lock, never written.
  * @il:		interleave state.
  * @owner:	the OOM owner its users' pages are charged to; its
- *		node_pages are the `numa` file.
- * @users_lock:	protects @holders.
- * @holders:	alloc files bound to it, for the reaper.
+ *		node_pages are the `numa` file, its members the alloc
+ *		files bound to it.
  * @allocs:	allocations made under it.
  * @fails:	allocations that failed.
  * @retries:	allocations retried because mems_allowed changed.
  * @rebinds:	policies rebound by a mems update.
- * @dir:	its debugfs directory.
  */
 struct zl_ctx {
 	struct list_head node;
@@ -812,18 +756,14 @@ struct zl_ctx {
 	struct zl_mempolicy __rcu *policy;
 	struct zl_il il;
 	struct zl_owner owner;
-	struct mutex users_lock;	/* see @users_lock above */
-	struct list_head holders;
 	atomic64_t allocs;
 	atomic64_t fails;
 	atomic64_t retries;
 	atomic64_t rebinds;
-	struct dentry *dir;
 };
 
-extern unsigned int zl_mems_retry;
-int zl_ctx_create(const char *name);
-int zl_ctx_destroy(const char *name);
+struct zl_ctx *zl_ctx_create(const char *name);
+struct zl_ctx *zl_ctx_unlink(const char *name);
 struct zl_ctx *zl_ctx_find(const char *name);
 void zl_ctx_put(struct zl_ctx *ctx);
 int zl_ctx_set_mems(struct zl_ctx *ctx, const nodemask_t *mems);
@@ -833,9 +773,6 @@ struct page *zl_ctx_alloc(struct zl_ctx *ctx, const struct zl_mempolicy *pol,
 struct page *zl_task_alloc(const struct zl_mempolicy *pol, long ilx,
 			   unsigned int order, int nid, unsigned int flags,
 			   struct zl_owner *owner);
-struct zl_holder;
-void zl_ctx_add_holder(struct zl_ctx *ctx, struct zl_holder *h);
-void zl_ctx_del_holder(struct zl_ctx *ctx, struct zl_holder *h);
 int zl_ctx_set_oom_score_adj(struct zl_ctx *ctx, int adj);
 void zl_ctx_show_oom_score_adj(struct seq_file *m, struct zl_ctx *ctx);
 void zl_contexts_show(struct seq_file *m);
@@ -846,6 +783,64 @@ void zl_ctx_show_stats(struct seq_file *m, struct zl_ctx *ctx);
 void zl_ctx_show_weights(struct seq_file *m, struct zl_ctx *ctx);
 int zl_ctx_set_weight(struct zl_ctx *ctx, unsigned int nid, unsigned int w);
 void zl_contexts_exit(void);
+
+/* holder.c */
+/**
+ * struct zl_holder - the pages one open `alloc` file holds, counted per
+ * node and freed all at once.
+ * @lock:	serialises the owner's commands.
+ * @pages:	held blocks, linked through page->lru of their first page,
+ *		whose page->private holds the order; under @lock.
+ * @nr_pages:	pages held; under @lock.
+ * @node_pages:	pages held per node (nr_node_ids entries); under @lock.
+ * @ctx:	the context it allocates under, with a reference, or NULL
+ *		for the calling task's cpuset; set once, under @lock.
+ * @owner:	the holder as an OOM owner while it is not bound to a
+ *		context; once bound, a member of the context's owner, to
+ *		which its pages are charged.
+ * @reaped:	pages the OOM reaper took; under @lock.
+ * @reap_pending: the next write fails with -ENOMEM; under @lock.
+ */
+struct zl_holder {
+	struct mutex lock;		/* see @lock above */
+	struct list_head pages;
+	unsigned long nr_pages;
+	unsigned long *node_pages;
+	struct zl_ctx *ctx;
+	struct zl_owner owner;
+	unsigned long reaped;
+	bool reap_pending;
+};
+
+/**
+ * struct zl_holder_req - one `alloc` command.
+ * @count:	allocations.
+ * @order:	order of each.
+ * @nid:	preferred node, or NUMA_NO_NODE.
+ * @flags:	ZL_ALLOC_* flags.
+ * @ctx:	a context to bind the holder to (the caller's reference is
+ *		taken over when it binds), or NULL.
+ * @region:	a region whose policy at @offset + i the i-th allocation
+ *		uses, or "" for none.
+ * @offset:	the first page offset in @region.
+ */
+struct zl_holder_req {
+	unsigned long count;
+	unsigned int order;
+	int nid;
+	unsigned int flags;
+	struct zl_ctx *ctx;
+	char region[ZL_NAME_MAX];
+	unsigned long offset;
+};
+
+struct zl_holder *zl_holder_create(const char *name);
+void zl_holder_destroy(struct zl_holder *h);
+int zl_holder_set_oom_score_adj(struct zl_holder *h, int adj);
+long zl_holder_alloc(struct zl_holder *h, struct zl_holder_req *req);
+unsigned long zl_holder_free(struct zl_holder *h, unsigned long count);
+size_t zl_holder_text_size(void);
+size_t zl_holder_format(struct zl_holder *h, char *buf, size_t size);
 
 /* stress.c */
 /**
@@ -876,6 +871,8 @@ void zl_stress_exit(void);
 int zl_stress_start(struct zl_stress_args *args);
 void zl_stress_stop(void);
 void zl_stress_show(struct seq_file *m);
+
+/* storm.c */
 int zl_storm_start(unsigned int cpu, int slot);
 void zl_storm_stop(void);
 void zl_storm_show(struct seq_file *m);
@@ -890,7 +887,5 @@ void zl_bench_rebuild_show(struct seq_file *m);
 /* debugfs.c */
 void zl_debugfs_init(void);
 void zl_debugfs_exit(void);
-struct dentry *zl_debugfs_ctx_create(struct zl_ctx *ctx);
-void zl_debugfs_ctx_remove(struct dentry *dir);
 
 #endif /* _ZONELAB_H */
