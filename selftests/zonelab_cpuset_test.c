@@ -35,7 +35,6 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 /* 6.1's harness has an unused parameter that -Wextra reports. */
@@ -44,6 +43,7 @@
 #include "kselftest_harness.h"
 #pragma GCC diagnostic pop
 #include "zonelab_ctx.h"
+#include "zonelab_mems.h"
 
 #define CTX		"zlt_cpuset"
 #define CTX2		"zlt_cpuset2"
@@ -54,37 +54,8 @@
 #define NR_FLIPS	2000
 /* Policy and mems writes (half each) under racing allocations. */
 #define NR_SWAPS	2000
-
-/* A node set as a bit mask (every test node id is below 64). */
-static unsigned long long bits_of(const struct zl_mask *m)
-{
-	unsigned long long b = 0;
-	int nid;
-
-	zl_for_each_node(nid, m)
-		b |= 1ULL << nid;
-	return b;
-}
-
-static char *bits_list(unsigned long long b, char *buf, size_t size)
-{
-	struct zl_mask m;
-	int nid;
-
-	zl_mask_clear(&m);
-	for (nid = 0; nid < 64; nid++)
-		if (b & (1ULL << nid))
-			zl_mask_set(&m, nid);
-	return zl_format_list(&m, buf, size);
-}
-
-static long long now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
-}
+/* Each test's mems writes fit in one struct zl_history. */
+_Static_assert(NR_FLIPS < ZL_HISTORY_MAX - 2 && NR_SWAPS / 2 < ZL_HISTORY_MAX - 2, "history");
 
 /* What every test of both fixtures sets up and restores. */
 struct cs_env {
@@ -319,33 +290,6 @@ TEST_F(cpuset, holding_file_cannot_join)
 
 /* ---- a mems update under an allocation that would fail ---- */
 
-struct trial_alloc {
-	int fd, cpu;
-	atomic_int tid;
-	atomic_int go, started, done;	/* trial numbers */
-	int result[64];
-	bool quit;
-};
-
-static void *trial_alloc_fn(void *arg)
-{
-	struct trial_alloc *t = arg;
-	int trial;
-
-	atomic_store(&t->tid, gettid());
-	if (zl_pin_cpu(t->cpu))
-		return NULL;
-	for (trial = 1; ; trial++) {
-		while (atomic_load(&t->go) < trial)
-			zl_sleep_ms(1);
-		if (t->quit)
-			return NULL;
-		atomic_store(&t->started, trial);
-		t->result[trial] = zl_alloc_cmd(t->fd, "alloc 1 ctx=" CTX);
-		atomic_store(&t->done, trial);
-	}
-}
-
 #define NR_TRIALS	20
 
 struct trials {
@@ -354,32 +298,18 @@ struct trials {
 	int ok, enomem, other;	/* results of the others */
 };
 
-/* Whether thread @tid sleeps uninterruptibly in flush_work(): held in the drain. */
-static bool held_in_drain(int tid)
+/* Trial outcomes: one whose allocation was not held in the drain is late. */
+static void trial_count(struct trials *res, bool held, int ret)
 {
-	char path[64], *stat, *wchan, *p;
-	bool held;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
-	stat = zl_read_file(path, NULL);
-	p = stat ? strrchr(stat, ')') : NULL;
-	held = p && p[1] == ' ' && p[2] == 'D';
-	free(stat);
-	snprintf(path, sizeof(path), "/proc/self/task/%d/wchan", tid);
-	wchan = zl_read_file(path, NULL);
-	/* wchan names the function where a kernel with kallsyms has it. */
-	if (held && wchan && *wchan && strcmp(wchan, "0"))
-		held = strstr(wchan, "flush_work") != NULL;
-	free(wchan);
-	return held;
-}
-
-/* One write(2) of @s on an open file: 0 or -errno. */
-static int write_fd(int fd, const char *s)
-{
-	ssize_t n = write(fd, s, strlen(s));
-
-	return n == (ssize_t)strlen(s) ? 0 : n < 0 ? -errno : -EIO;
+	res->n++;
+	if (!held)
+		res->late++;
+	else if (ret == 0)
+		res->ok++;
+	else if (ret == -ENOMEM)
+		res->enomem++;
+	else
+		res->other++;
 }
 
 /*
@@ -400,7 +330,7 @@ static void flip_trials(struct __test_metadata *_metadata, struct cs_env *self,
 	int a = zl_mask_nth(&self->a, 0), b = zl_mask_nth(&self->b, 0), i, mfd, x, y;
 	struct sched_param rt = { .sched_priority = 1 }, normal = { 0 };
 	long pool = zl_zi_managed(self->zi, -1);
-	struct trial_alloc *t = calloc(1, sizeof(*t));
+	struct zl_trial_alloc *t = calloc(1, sizeof(*t));
 	char a_s[16], b_s[16], path[256];
 	struct zl_mask cpus;
 	pthread_t thread;
@@ -421,39 +351,24 @@ static void flip_trials(struct __test_metadata *_metadata, struct cs_env *self,
 	/* mems written through one open file. */
 	mfd = open(zl_ctx_path(path, sizeof(path), CTX, "mems"), O_WRONLY | O_CLOEXEC);
 	ASSERT_LE(0, mfd);
-	ASSERT_EQ(0, write_fd(mfd, a_s));
+	ASSERT_EQ(0, zl_write_fd(mfd, a_s));
 	ASSERT_EQ(-ENOMEM, zl_alloc_cmd(self->fd, "alloc 1 ctx=" CTX))
 		TH_LOG("node %d is not exhausted", a);
 
 	t->fd = self->fd;
 	t->cpu = y;
-	ASSERT_EQ(0, pthread_create(&thread, NULL, trial_alloc_fn, t));
+	t->cmd = "alloc 1 ctx=" CTX;
+	ASSERT_EQ(0, pthread_create(&thread, NULL, zl_trial_thread, t));
 	ASSERT_EQ(0, zl_pin_cpu(x));
 	ASSERT_EQ(0, pthread_setschedparam(pthread_self(), SCHED_FIFO, &rt));
 	for (i = 1; i <= NR_TRIALS; i++) {
-		long long until;
-		bool held = false;
+		bool held;
 
-		ASSERT_EQ(0, write_fd(mfd, a_s));
-		atomic_store(&t->go, i);
-		while (atomic_load(&t->started) < i)
-			;
-		/* Wait (spinning: CPU x's work waits for us) until it is held in the drain. */
-		until = now_us() + 200000;
-		while (!held && atomic_load(&t->done) < i && now_us() < until)
-			held = held_in_drain(atomic_load(&t->tid));
-		ASSERT_EQ(0, write_fd(mfd, b_s));
-		while (atomic_load(&t->done) < i)
-			usleep(200);
-		res->n++;
-		if (!held)
-			res->late++;
-		else if (t->result[i] == 0)
-			res->ok++;
-		else if (t->result[i] == -ENOMEM)
-			res->enomem++;
-		else
-			res->other++;
+		ASSERT_EQ(0, zl_write_fd(mfd, a_s));
+		/* Spinning: CPU x's work waits for us while it is held in the drain. */
+		held = zl_trial_start(t, i, 200000);
+		ASSERT_EQ(0, zl_write_fd(mfd, b_s));
+		trial_count(res, held, zl_trial_result(t, i));
 		ASSERT_EQ(0, zl_alloc_cmd(self->fd, "free all"));
 	}
 	pthread_setschedparam(pthread_self(), SCHED_OTHER, &normal);
@@ -513,202 +428,167 @@ TEST_F(cpuset, mems_flip_without_retry_fails)
 
 /* ---- policy and mems rewritten under racing allocations ---- */
 
-#define MAX_GEN		(2 * NR_SWAPS + 8)
 #define NR_ALLOCATORS	3
 
-/* The writer's side: seq odd while a mems write is in flight; hist[seq / 2] the mems. */
-struct history {
-	atomic_long seq;
-	unsigned long long hist[MAX_GEN / 2 + 2];
+static const char * const swap_policies[] = {
+	"bind:%s", "interleave:%s", "prefer:%s", "prefer_many:%s",
+	"weighted_interleave:%s", "default", "local", "bind=static:%s",
+	"interleave=relative:0-1", "prefer=static:%s", "bind:%s", "prefer_many=relative:1",
 };
 
-/* Union of the mems in force between seq values @s0 and @s1 (read before and after). */
-static unsigned long long allowed(const struct history *h, long s0, long s1)
-{
-	unsigned long long u = 0;
-	long k;
+/* What the swaps write: mems sets in turn, and each policy's argument. */
+struct swap_plan {
+	struct zl_mask sets[6];
+	int nsets;
+	char m0[16], m1[16], m01[64], mall[256];
+	const char *pargs[ARRAY_SIZE(swap_policies)];
+};
 
-	for (k = s0 / 2; k <= (s1 + 1) / 2; k++)
-		u |= h->hist[k];
-	return u;
+/* The writes' outcomes. */
+struct swap_counts {
+	int policy_ok, policy_einval, mems_writes, other;
+};
+
+/* Mems sets: never the last node with memory when there are three or more. */
+static void swap_plan(const struct cs_env *e, struct swap_plan *p)
+{
+	int n = zl_mask_weight(&e->memory);
+	struct zl_mask all2;
+	const char *pargs[ARRAY_SIZE(swap_policies)] = {
+		p->m0, p->m01, p->m1, p->m01, p->mall, "", "", p->m1, "", p->m0, p->mall, "",
+	};
+
+	snprintf(p->m0, sizeof(p->m0), "%d", zl_mask_nth(&e->memory, 0));
+	snprintf(p->m1, sizeof(p->m1), "%d", zl_mask_nth(&e->memory, 1));
+	zl_mask_first_n(&e->memory, 2, &all2);
+	zl_list(&all2, p->m01);
+	p->nsets = 0;
+	p->sets[p->nsets++] = e->a;
+	p->sets[p->nsets++] = e->b;
+	p->sets[p->nsets++] = all2;
+	if (n >= 3) {
+		zl_mask_first_n(&e->memory, n - 1, &p->sets[p->nsets]);
+		zl_mask_clear(&p->sets[p->nsets + 1]);
+		zl_mask_set(&p->sets[p->nsets + 1], zl_mask_nth(&e->memory, 2));
+		p->nsets += 2;
+	}
+	zl_list(&p->sets[p->nsets - 1], p->mall);
+	memcpy(p->pargs, pargs, sizeof(pargs));
 }
 
-struct allocator {
-	pthread_t thread;
-	struct history *h;
-	atomic_bool *stop;
-	int fd;
-	long allocs, fails, outside, clean;
-	int err, bad_node;
-	unsigned long long bad_allowed;
-	long on[ZL_MAX_NODES];
-};
-
-/* One page at a time, each checked against the mems allowed while it was allocated. */
-static void *allocator_fn(void *arg)
+/* Mems write @i: recorded in @h before it starts, seq odd while it is in flight. */
+static void swap_mems(struct __test_metadata *_metadata, struct zl_history *h,
+		      const struct swap_plan *p, int i, struct swap_counts *c)
 {
-	struct allocator *al = arg;
-	struct zl_held before, after;
-	char err[256];
+	const struct zl_mask *m = &p->sets[(i / 2) % p->nsets];
+	long s = zl_history_begin(h, zl_mask_bits(m));
+	char list[256];
+	int ret;
+
+	ret = zl_ctx_write(CTX, "mems", "%s", zl_list(m, list));
+	zl_history_end(h, s);
+	if (ret) {
+		c->other++;
+		TH_LOG("mems %s: %s", list, strerror(-ret));
+	}
+	c->mems_writes++;
+}
+
+static void swap_policy(const struct swap_plan *p, int i, struct swap_counts *c)
+{
+	size_t k = (i / 2) % ARRAY_SIZE(swap_policies);
+	int ret;
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	ret = zl_ctx_write(CTX, "policy", swap_policies[k], p->pargs[k]);
+#pragma GCC diagnostic pop
+	if (!ret)
+		c->policy_ok++;
+	else if (ret == -EINVAL)
+		c->policy_einval++;	/* no node of it within the mems */
+	else
+		c->other++;
+}
+
+/* Allocator @i's pages: none failed, none outside the mems of its allocation. */
+static long expect_allocator(struct __test_metadata *_metadata, const struct zl_racer *r,
+			     int i, const struct zl_history *h, const struct zl_mask *memory)
+{
+	char list[256] = "";
+	size_t off = 0;
 	int nid;
 
-	memset(&before, 0, sizeof(before));
-	while (!atomic_load(al->stop)) {
-		long s0 = atomic_load(&al->h->seq), s1;
-		int ret = zl_alloc_cmd(al->fd, "alloc 1 ctx=" CTX), got = -1;
-
-		s1 = atomic_load(&al->h->seq);
-		if (ret) {
-			al->fails++;
-			al->err = ret;
-			continue;
-		}
-		if (zl_alloc_state(al->fd, 4096, &after, err, sizeof(err))) {
-			al->err = -EIO;
-			break;
-		}
-		zl_for_each_node(nid, &after.nodes)
-			if (after.node[nid] == before.node[nid] + 1)
-				got = nid;
-		al->allocs++;
-		if (got >= 0)
-			al->on[got]++;
-		if (s0 == s1 && !(s0 & 1))
-			al->clean++;
-		if (got < 0 || !(allowed(al->h, s0, s1) & (1ULL << got))) {
-			al->outside++;
-			al->bad_node = got;
-			al->bad_allowed = allowed(al->h, s0, s1);
-		}
-		before = after;
-		if (after.pages >= 32) {
-			if (zl_alloc_cmd(al->fd, "free all")) {
-				al->err = -EIO;
-				break;
-			}
-			memset(&before, 0, sizeof(before));
-		}
-	}
-	return NULL;
+	EXPECT_EQ(0, r->fails) TH_LOG("allocator %d: %ld failures, last %s", i,
+				      r->fails, strerror(-r->err));
+	EXPECT_EQ(0, r->err);
+	EXPECT_EQ(0, r->outside)
+		TH_LOG("allocator %d: %ld pages outside the mems of their allocation, e.g. node %d outside %s",
+		       i, r->outside, r->bad_node,
+		       zl_bits_list(zl_mems_allowed(h, r->bad_s0, r->bad_s1), list,
+				    sizeof(list)));
+	EXPECT_LT(0, r->clean) TH_LOG("allocator %d: no allocation without a mems write under it", i);
+	zl_for_each_node(nid, memory)
+		if (r->on[nid] && off < sizeof(list))
+			off += snprintf(list + off, sizeof(list) - off, " %ld on %d",
+					r->on[nid], nid);
+	TH_LOG("allocator %d: %ld pages (%ld with no mems write under them):%s", i,
+	       r->allocs, r->clean, list);
+	return r->allocs;
 }
 
 /* Many threads allocate while another rewrites policy and mems thousands of times. */
 TEST_F_TIMEOUT(cpuset, policy_swap_under_racing_allocations, 120)
 {
-	struct allocator al[NR_ALLOCATORS];
+	struct zl_racer al[NR_ALLOCATORS];
 	long long viol0 = zl_stat_get("policy_violations");
-	struct zl_mask sets[6], all2;
-	char m0[16], m1[16], m01[64], mall[256], list[256];
-	int nsets = 0, i, n = zl_mask_weight(&self->e.memory), policy_ok = 0, policy_einval = 0;
-	int mems_writes = 0, other = 0;
+	struct swap_counts c = { 0 };
 	struct zl_ctx_stats st0, st1;
-	struct history *h = calloc(1, sizeof(*h));
+	struct zl_history *h = calloc(1, sizeof(*h));
+	pthread_t thread[NR_ALLOCATORS];
 	atomic_bool stop = false;
 	long long t0 = zl_now_ms();
+	struct swap_plan plan;
+	char list[256];
 	long total = 0;
+	int i;
 
 	ASSERT_NE(NULL, h);
-	if (n < 2)
+	if (zl_mask_weight(&self->e.memory) < 2)
 		SKIP(free(h); return, "fewer than two nodes with memory");
-	snprintf(m0, sizeof(m0), "%d", zl_mask_nth(&self->e.memory, 0));
-	snprintf(m1, sizeof(m1), "%d", zl_mask_nth(&self->e.memory, 1));
-	zl_mask_first_n(&self->e.memory, 2, &all2);
-	zl_list(&all2, m01);
-	/* Mems sets: never the last node with memory when there are three or more. */
-	sets[nsets++] = self->e.a;
-	sets[nsets++] = self->e.b;
-	sets[nsets++] = all2;
-	if (n >= 3) {
-		zl_mask_first_n(&self->e.memory, n - 1, &sets[nsets]);
-		zl_mask_clear(&sets[nsets + 1]);
-		zl_mask_set(&sets[nsets + 1], zl_mask_nth(&self->e.memory, 2));
-		nsets += 2;
-	}
-	zl_list(&sets[nsets - 1], mall);
-	static const char * const policies[] = {
-		"bind:%s", "interleave:%s", "prefer:%s", "prefer_many:%s",
-		"weighted_interleave:%s", "default", "local", "bind=static:%s",
-		"interleave=relative:0-1", "prefer=static:%s", "bind:%s", "prefer_many=relative:1",
-	};
-	const char *pargs[] = { m0, m01, m1, m01, mall, "", "", m1, "", m0, mall, "" };
-
-	ASSERT_EQ(0, zl_ctx_write(CTX, "mems", "%s", zl_list(&sets[0], list)));
-	h->hist[0] = bits_of(&sets[0]);
+	swap_plan(&self->e, &plan);
+	ASSERT_EQ(0, zl_ctx_write(CTX, "mems", "%s", zl_list(&plan.sets[0], list)));
+	h->hist[0] = zl_mask_bits(&plan.sets[0]);
 	ctx_stats(_metadata, CTX, &st0);
-	memset(al, 0, sizeof(al));
 	for (i = 0; i < NR_ALLOCATORS; i++) {
-		al[i].h = h;
-		al[i].stop = &stop;
+		al[i] = (struct zl_racer){ .cmd = "alloc 1 ctx=" CTX, .free_at = 32,
+					   .h = h, .stop = &stop };
 		al[i].fd = zl_alloc_open_exempt();
 		ASSERT_LE(0, al[i].fd);
-		ASSERT_EQ(0, pthread_create(&al[i].thread, NULL, allocator_fn, &al[i]));
+		ASSERT_EQ(0, pthread_create(&thread[i], NULL, zl_racer_thread, &al[i]));
 	}
 	for (i = 0; i < NR_SWAPS; i++) {
-		int ret;
-
-		if (i % 2) {
-			const struct zl_mask *m = &sets[(i / 2) % nsets];
-			long s = atomic_load(&h->seq);
-
-			h->hist[s / 2 + 1] = bits_of(m);
-			atomic_store(&h->seq, s + 1);
-			ret = zl_ctx_write(CTX, "mems", "%s", zl_list(m, list));
-			atomic_store(&h->seq, s + 2);
-			if (ret) {
-				other++;
-				TH_LOG("mems %s: %s", list, strerror(-ret));
-			}
-			mems_writes++;
-		} else {
-			size_t p = (i / 2) % ARRAY_SIZE(policies);
-
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-			ret = zl_ctx_write(CTX, "policy", policies[p], pargs[p]);
-#pragma GCC diagnostic pop
-			if (!ret)
-				policy_ok++;
-			else if (ret == -EINVAL)
-				policy_einval++;	/* no node of it within the mems */
-			else
-				other++;
-		}
+		if (i % 2)
+			swap_mems(_metadata, h, &plan, i, &c);
+		else
+			swap_policy(&plan, i, &c);
 	}
 	atomic_store(&stop, true);
 	for (i = 0; i < NR_ALLOCATORS; i++) {
-		pthread_join(al[i].thread, NULL);
+		pthread_join(thread[i], NULL);
 		close(al[i].fd);
 	}
 	ctx_stats(_metadata, CTX, &st1);
-	EXPECT_EQ(0, other) TH_LOG("writes failed other than with EINVAL");
-	EXPECT_LT(0, policy_ok);
-	for (i = 0; i < NR_ALLOCATORS; i++) {
-		size_t off;
-		int nid;
-
-		total += al[i].allocs;
-		EXPECT_EQ(0, al[i].fails) TH_LOG("allocator %d: %ld failures, last %s", i,
-						  al[i].fails, strerror(-al[i].err));
-		EXPECT_EQ(0, al[i].err);
-		EXPECT_EQ(0, al[i].outside)
-			TH_LOG("allocator %d: %ld pages outside the mems of their allocation, e.g. node %d outside %s",
-			       i, al[i].outside, al[i].bad_node,
-			       bits_list(al[i].bad_allowed, list, sizeof(list)));
-		EXPECT_LT(0, al[i].clean) TH_LOG("allocator %d: no allocation without a mems write under it", i);
-		off = 0;
-		zl_for_each_node(nid, &self->e.memory)
-			if (al[i].on[nid] && off < sizeof(list))
-				off += snprintf(list + off, sizeof(list) - off, " %ld on %d",
-						al[i].on[nid], nid);
-		TH_LOG("allocator %d: %ld pages (%ld with no mems write under them):%s", i,
-		       al[i].allocs, al[i].clean, list);
-	}
+	EXPECT_EQ(0, c.other) TH_LOG("writes failed other than with EINVAL");
+	EXPECT_LT(0, c.policy_ok);
+	for (i = 0; i < NR_ALLOCATORS; i++)
+		total += expect_allocator(_metadata, &al[i], i, h, &self->e.memory);
 	TH_LOG("%d mems writes, %d policies set (%d EINVAL), %ld allocations in %lld ms",
-	       mems_writes, policy_ok, policy_einval, total, zl_now_ms() - t0);
+	       c.mems_writes, c.policy_ok, c.policy_einval, total, zl_now_ms() - t0);
 	EXPECT_LT(0, total);
 	EXPECT_EQ(st0.allocs + total, st1.allocs);
 	EXPECT_EQ(st0.fails, st1.fails);
-	EXPECT_EQ(st0.rebinds + mems_writes, st1.rebinds);
+	EXPECT_EQ(st0.rebinds + c.mems_writes, st1.rebinds);
 	EXPECT_EQ(viol0, zl_stat_get("policy_violations"));
 	free(h);
 	/* The teardown checks that policies_live comes back to where it was. */
@@ -716,18 +596,68 @@ TEST_F_TIMEOUT(cpuset, policy_swap_under_racing_allocations, 120)
 
 /* ---- cpuset01, in the kernel ---- */
 
-/* Wait until stress has counted a failed allocation: the pool is at exhaustion. */
-static int wait_stress_fails(long min, int timeout_ms)
-{
-	long long deadline = zl_now_ms() + timeout_ms;
-	struct zl_stress st;
+/* stress_under_mems_flips' node lists: A, B, and both. */
+struct ab_lists {
+	char a[256], b[256], ab[256];
+};
 
-	do {
-		if (!zl_stress_read(&st) && st.fails > min)
-			return 0;
-		zl_sleep_ms(20);
-	} while (zl_now_ms() < deadline);
-	return -ETIMEDOUT;
+/*
+ * The variant's mems_retry, its policy over A and B (prefer: A's node)
+ * and mems A; the nodes with memory in neither into @outside.
+ */
+static void stress_policy(struct __test_metadata *_metadata, const struct cs_env *e,
+			  const FIXTURE_VARIANT(cpuset01) *variant, struct ab_lists *l,
+			  struct zl_mask *outside)
+{
+	struct zl_mask ab;
+	char pol[300];
+	int nid;
+
+	zl_mask_or(&ab, &e->a, &e->b);
+	zl_list(&e->a, l->a);
+	zl_list(&e->b, l->b);
+	zl_list(&ab, l->ab);
+	zl_mask_clear(outside);
+	zl_for_each_node(nid, &e->memory)
+		if (!zl_mask_test(&ab, nid))
+			zl_mask_set(outside, nid);
+	ASSERT_EQ(0, zl_param_set("mems_retry", variant->retry));
+	if (!strcmp(variant->policy, "prefer"))
+		snprintf(pol, sizeof(pol), "prefer:%d", zl_mask_nth(&e->a, 0));
+	else
+		snprintf(pol, sizeof(pol), "%s:%s", variant->policy, l->ab);
+	ASSERT_EQ(0, zl_ctx_write(CTX, "policy", "%s", pol));
+	ASSERT_EQ(0, zl_ctx_write(CTX, "mems", "%s", l->a));
+}
+
+/*
+ * The variant's flips of mems between A and B, with `numa` sampled every
+ * 200th (*@samples counts them): never a page outside both.  The flips
+ * done.
+ */
+static int stress_flips(struct __test_metadata *_metadata,
+			const FIXTURE_VARIANT(cpuset01) *variant, long long oom0,
+			const struct ab_lists *l, const struct zl_mask *outside, int *samples)
+{
+	struct zl_ctx_numa numa;
+	char err[256] = "";
+	int i, nid, max;
+
+	/* Without the retry, up to three times the flips until premature_oom counts. */
+	max = variant->retry ? variant->flips : 3 * variant->flips;
+	for (i = 0; i < max; i++) {
+		if (!variant->retry && i >= variant->flips && i % 100 == 0 &&
+		    zl_stat_get("premature_oom") > oom0)
+			break;
+		ASSERT_EQ(0, zl_ctx_write(CTX, "mems", "%s", i % 2 ? l->a : l->b));
+		if (i % 200 == 0) {
+			ASSERT_EQ(0, zl_ctx_numa(CTX, &numa, err, sizeof(err))) TH_LOG("%s", err);
+			zl_for_each_node(nid, outside)
+				EXPECT_EQ(0, numa.node[nid]) TH_LOG("node %d is never allowed", nid);
+			(*samples)++;
+		}
+	}
+	return i;
 }
 
 /*
@@ -739,58 +669,35 @@ static int wait_stress_fails(long min, int timeout_ms)
 TEST_F_TIMEOUT(cpuset01, stress_under_mems_flips, 120)
 {
 	long long oom0 = zl_stat_get("premature_oom"), viol0 = zl_stat_get("policy_violations");
-	struct zl_mask ab, outside;
-	char la[256], lb[256], lab[256], pol[300], err[256] = "";
 	struct zl_ctx_stats st0, st1;
+	struct zl_stress s0, s1, st;
 	struct zl_ctx_numa numa;
-	struct zl_stress s0, s1;
+	struct zl_mask outside;
+	struct ab_lists l;
+	char err[256] = "";
+	int i, nid, samples = 0;
 	long long t0;
-	int i, nid, max, samples = 0;
 
 	if (zl_mask_weight(&self->e.memory) < 2)
 		SKIP(return, "fewer than two nodes with memory");
-	zl_mask_or(&ab, &self->e.a, &self->e.b);
-	zl_list(&self->e.a, la);
-	zl_list(&self->e.b, lb);
-	zl_list(&ab, lab);
-	zl_mask_clear(&outside);
-	zl_for_each_node(nid, &self->e.memory)
-		if (!zl_mask_test(&ab, nid))
-			zl_mask_set(&outside, nid);
-	ASSERT_EQ(0, zl_param_set("mems_retry", variant->retry));
-	if (!strcmp(variant->policy, "prefer"))
-		snprintf(pol, sizeof(pol), "prefer:%d", zl_mask_nth(&self->e.a, 0));
-	else
-		snprintf(pol, sizeof(pol), "%s:%s", variant->policy, lab);
-	ASSERT_EQ(0, zl_ctx_write(CTX, "policy", "%s", pol));
-	ASSERT_EQ(0, zl_ctx_write(CTX, "mems", "%s", la));
+	stress_policy(_metadata, &self->e, variant, &l, &outside);
 	ctx_stats(_metadata, CTX, &st0);
 	ASSERT_EQ(0, zl_stress_read(&s0));
 	/* Two workers, order 0, a window larger than the pool: at exhaustion. */
 	ASSERT_EQ(0, zl_cmd(ZL_STRESS, "start threads=2 order_max=0 hold=65536 ctx=" CTX));
 	self->e.stress = true;
-	ASSERT_EQ(0, wait_stress_fails(s0.fails, 20000)) TH_LOG("stress never reached exhaustion");
+	/* A failed allocation counted: the pool is at exhaustion. */
+	ASSERT_EQ(0, zl_stress_wait_above(&st, offsetof(struct zl_stress, fails), s0.fails,
+					  20000))
+		TH_LOG("stress never reached exhaustion");
 	t0 = zl_now_ms();
-	/* Without the retry, up to three times the flips until premature_oom counts. */
-	max = variant->retry ? variant->flips : 3 * variant->flips;
-	for (i = 0; i < max; i++) {
-		if (!variant->retry && i >= variant->flips && i % 100 == 0 &&
-		    zl_stat_get("premature_oom") > oom0)
-			break;
-		ASSERT_EQ(0, zl_ctx_write(CTX, "mems", "%s", i % 2 ? la : lb));
-		if (i % 200 == 0) {
-			ASSERT_EQ(0, zl_ctx_numa(CTX, &numa, err, sizeof(err))) TH_LOG("%s", err);
-			zl_for_each_node(nid, &outside)
-				EXPECT_EQ(0, numa.node[nid]) TH_LOG("node %d is never allowed", nid);
-			samples++;
-		}
-	}
+	i = stress_flips(_metadata, variant, oom0, &l, &outside, &samples);
 	ASSERT_EQ(0, zl_stress_read(&s1));
 	ASSERT_EQ(0, zl_cmd(ZL_STRESS, "stop"));
 	self->e.stress = false;
 	ctx_stats(_metadata, CTX, &st1);
 	TH_LOG("%s, mems_retry=%d: %d flips %s <-> %s in %lld ms; stress %ld ops, %ld failed; context %ld retries, premature_oom +%lld",
-	       variant->policy, variant->retry, i, la, lb, zl_now_ms() - t0,
+	       variant->policy, variant->retry, i, l.a, l.b, zl_now_ms() - t0,
 	       s1.ops - s0.ops, s1.fails - s0.fails, st1.retries - st0.retries,
 	       zl_stat_get("premature_oom") - oom0);
 	EXPECT_EQ(st0.rebinds + i, st1.rebinds);
@@ -814,98 +721,12 @@ TEST_F_TIMEOUT(cpuset01, stress_under_mems_flips, 120)
 
 /* ---- cpuset01, in user space through a real cgroup v2 cpuset ---- */
 
+/* Shared with the child: the mems written (A, B, A, ...) and what it saw. */
 struct cg_shared {
-	atomic_long seq;	/* even: mems = (seq / 2) % 2 ? B : A; odd: a write in flight */
+	struct zl_history h;
 	atomic_bool moved, stop;
-	unsigned long long a, b;
-	long allocs, fails, outside, clean, clean_wrong, on_a, on_b;
-	int err, bad_node;
-	long bad_s0, bad_s1;
+	struct zl_racer r;
 };
-
-static unsigned long long cg_mems(const struct cg_shared *sh, long k)
-{
-	return k % 2 ? sh->b : sh->a;
-}
-
-/* The child: allocate one page at a time through `alloc`, without a context. */
-static void cg_child(struct cg_shared *sh)
-{
-	struct zl_held before, after;
-	int fd, nid;
-	char err[256];
-
-	while (!atomic_load(&sh->moved))
-		;
-	fd = zl_alloc_open_exempt();
-	if (fd < 0) {
-		sh->err = fd;
-		_exit(1);
-	}
-	memset(&before, 0, sizeof(before));
-	while (!atomic_load(&sh->stop)) {
-		long s0 = atomic_load(&sh->seq), s1, k;
-		int ret = zl_alloc_cmd(fd, "alloc 1"), got = -1;
-		unsigned long long ok = 0;
-
-		s1 = atomic_load(&sh->seq);
-		if (ret) {
-			sh->fails++;
-			sh->err = ret;
-			continue;
-		}
-		if (zl_alloc_state(fd, 4096, &after, err, sizeof(err))) {
-			sh->err = -EIO;
-			break;
-		}
-		zl_for_each_node(nid, &after.nodes)
-			if (after.node[nid] == before.node[nid] + 1)
-				got = nid;
-		sh->allocs++;
-		for (k = s0 / 2; k <= (s1 + 1) / 2; k++)
-			ok |= cg_mems(sh, k);
-		if (got >= 0 && (sh->a >> got) & 1)
-			sh->on_a++;
-		if (got >= 0 && (sh->b >> got) & 1)
-			sh->on_b++;
-		if (s0 == s1 && !(s0 & 1)) {
-			sh->clean++;
-			if (got < 0 || !((cg_mems(sh, s0 / 2) >> got) & 1))
-				sh->clean_wrong++;
-		}
-		if (got < 0 || !((ok >> got) & 1)) {
-			sh->outside++;
-			sh->bad_node = got;
-			sh->bad_s0 = s0;
-			sh->bad_s1 = s1;
-		}
-		before = after;
-		if (after.pages >= 64) {
-			if (zl_alloc_cmd(fd, "free all")) {
-				sh->err = -EIO;
-				break;
-			}
-			memset(&before, 0, sizeof(before));
-		}
-		/* Let the kworkers of a cpuset.mems write run on this CPU. */
-		sched_yield();
-	}
-	close(fd);
-	_exit(0);
-}
-
-static bool file_has_word(const char *path, const char *word)
-{
-	char *text = zl_read_file(path, NULL), *p;
-	size_t len = strlen(word);
-	bool found = false;
-
-	for (p = text; p && (p = strstr(p, word)); p += len)
-		if ((p == text || p[-1] == ' ') && (p[len] == ' ' || p[len] == '\n' || !p[len]))
-			found = true;
-	free(text);
-	return found;
-}
 
 /* Time for the cgroup flips: a cpuset.mems write migrates the child's pages (slow under TCG). */
 static long cg_flip_ms(void)
@@ -913,6 +734,70 @@ static long cg_flip_ms(void)
 	const char *env = getenv("ZL_CGROUP_FLIP_MS");
 
 	return env && atol(env) > 0 ? atol(env) : 1500;
+}
+
+/* The mapping shared with the child, mems A in force. */
+static struct cg_shared *cg_shared_new(struct __test_metadata *_metadata,
+				       const struct cs_env *e)
+{
+	struct cg_shared *sh;
+
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, sh);
+	memset(sh, 0, sizeof(*sh));
+	sh->h.hist[0] = zl_mask_bits(&e->a);
+	/*
+	 * One page at a time through `alloc`, without a context, yielding to
+	 * let the kworkers of a cpuset.mems write run on its CPU.
+	 */
+	sh->r = (struct zl_racer){ .cmd = "alloc 1", .free_at = 64, .yield = true,
+				   .h = &sh->h, .stop = &sh->stop };
+	return sh;
+}
+
+/* The child forked and moved into the test's cgroup. */
+static void cg_start_child(struct __test_metadata *_metadata, struct cs_env *e,
+			   struct cg_shared *sh)
+{
+	char pid_s[32];
+
+	e->child = fork();
+	ASSERT_LE(0, e->child);
+	if (e->child == 0)
+		zl_racer_child(&sh->r, &sh->moved);
+	snprintf(pid_s, sizeof(pid_s), "%d", e->child);
+	ASSERT_EQ(0, zl_write_str(CGCHILD "/cgroup.procs", pid_s));
+	atomic_store(&sh->moved, true);
+}
+
+/*
+ * cpuset.mems flipped between @la and @lb, NR_FLIPS times or as many as
+ * fit before @deadline (at least two); the longest write into *@max_us.
+ * The flips done.
+ */
+static int cg_flips(struct __test_metadata *_metadata, struct cs_env *e,
+		    struct cg_shared *sh, const char *la, const char *lb, long long deadline,
+		    long long *max_us)
+{
+	int i;
+
+	for (i = 0; i < NR_FLIPS && (i < 2 || zl_now_ms() < deadline); i++) {
+		bool to_b = !(i % 2);
+		long long until, w0 = zl_now_us();
+		long s = zl_history_begin(&sh->h, zl_mask_bits(to_b ? &e->b : &e->a));
+		int ret;
+
+		ret = zl_write_str(CGCHILD "/cpuset.mems", to_b ? lb : la);
+		zl_history_end(&sh->h, s);
+		if (zl_now_us() - w0 > *max_us)
+			*max_us = zl_now_us() - w0;
+		ASSERT_EQ(0, ret) TH_LOG("flip %d: cpuset.mems: %s", i, strerror(-ret));
+		/* A moment with stable mems, for allocations wholly inside it. */
+		until = zl_now_us() + 300;
+		while (zl_now_us() < until)
+			;
+	}
+	return i;
 }
 
 /*
@@ -925,9 +810,10 @@ static long cg_flip_ms(void)
 TEST_F_TIMEOUT(cpuset, cgroup_cpuset_flips, 120)
 {
 	struct cg_shared *sh;
-	char la[256], lb[256], pid_s[32];
-	long long t0, deadline, max_us = 0;
-	long exp;
+	const struct zl_racer *r;
+	char la[256], lb[256];
+	long long t0, max_us = 0;
+	long exp, on_a, on_b;
 	int i, status;
 
 	if (zl_mask_weight(&self->e.memory) < 2)
@@ -937,69 +823,45 @@ TEST_F_TIMEOUT(cpuset, cgroup_cpuset_flips, 120)
 			SKIP(return, "cannot mount cgroup2 at " CGROOT ": %s", strerror(errno));
 		self->e.cg_mounted = true;
 	}
-	if (!file_has_word(CGROOT "/cgroup.controllers", "cpuset"))
+	if (!zl_file_has_word(CGROOT "/cgroup.controllers", "cpuset"))
 		SKIP(return, "no cpuset controller in cgroup v2");
-	if (!file_has_word(CGROOT "/cgroup.subtree_control", "cpuset")) {
+	if (!zl_file_has_word(CGROOT "/cgroup.subtree_control", "cpuset")) {
 		ASSERT_EQ(0, zl_write_str(CGROOT "/cgroup.subtree_control", "+cpuset"));
 		self->e.cg_enabled = true;
 	}
 	/* Expedited grace periods make each cpuset.mems write cheaper. */
 	if (!zl_read_long(RCU_EXPEDITED, &exp) && !zl_write_str(RCU_EXPEDITED, "1"))
 		self->e.rcu_exp0 = exp;
-	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, sh);
-	memset(sh, 0, sizeof(*sh));
-	sh->a = bits_of(&self->e.a);
-	sh->b = bits_of(&self->e.b);
+	sh = cg_shared_new(_metadata, &self->e);
+	r = &sh->r;
 	zl_list(&self->e.a, la);
 	zl_list(&self->e.b, lb);
 	ASSERT_EQ(0, mkdir(CGCHILD, 0755)) TH_LOG("mkdir " CGCHILD ": %s", strerror(errno));
 	self->e.cg_made = true;
 	ASSERT_EQ(0, zl_write_str(CGCHILD "/cpuset.mems", la));
 
-	self->e.child = fork();
-	ASSERT_LE(0, self->e.child);
-	if (self->e.child == 0)
-		cg_child(sh);
-	snprintf(pid_s, sizeof(pid_s), "%d", self->e.child);
-	ASSERT_EQ(0, zl_write_str(CGCHILD "/cgroup.procs", pid_s));
-	atomic_store(&sh->moved, true);
+	cg_start_child(_metadata, &self->e, sh);
 	zl_sleep_ms(20);
 	t0 = zl_now_ms();
-	deadline = t0 + cg_flip_ms();
-	for (i = 0; i < NR_FLIPS && (i < 2 || zl_now_ms() < deadline); i++) {
-		long s = atomic_load(&sh->seq);
-		long long until, w0 = now_us();
-		int ret;
-
-		atomic_store(&sh->seq, s + 1);
-		ret = zl_write_str(CGCHILD "/cpuset.mems", (s / 2 + 1) % 2 ? lb : la);
-		atomic_store(&sh->seq, s + 2);
-		if (now_us() - w0 > max_us)
-			max_us = now_us() - w0;
-		ASSERT_EQ(0, ret) TH_LOG("flip %d: cpuset.mems: %s", i, strerror(-ret));
-		/* A moment with stable mems, for allocations wholly inside it. */
-		until = now_us() + 300;
-		while (now_us() < until)
-			;
-	}
+	i = cg_flips(_metadata, &self->e, sh, la, lb, t0 + cg_flip_ms(), &max_us);
 	atomic_store(&sh->stop, true);
 	ASSERT_EQ(self->e.child, waitpid(self->e.child, &status, 0));
 	self->e.child = 0;
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	on_a = zl_racer_pages_on(r, &self->e.a);
+	on_b = zl_racer_pages_on(r, &self->e.b);
 	TH_LOG("%d flips of cpuset.mems %s <-> %s in %lld ms (the longest write %lld ms): %ld allocations (%ld on %s, %ld on %s), %ld with no write under them",
-	       i, la, lb, zl_now_ms() - t0, max_us / 1000, sh->allocs, sh->on_a, la, sh->on_b,
-	       lb, sh->clean);
-	EXPECT_EQ(0, sh->fails) TH_LOG("%ld allocations failed, last %s", sh->fails,
-				      strerror(-sh->err));
-	EXPECT_EQ(0, sh->err);
-	EXPECT_EQ(0, sh->outside)
+	       i, la, lb, zl_now_ms() - t0, max_us / 1000, r->allocs, on_a, la, on_b, lb, r->clean);
+	EXPECT_EQ(0, r->fails) TH_LOG("%ld allocations failed, last %s", r->fails,
+				      strerror(-r->err));
+	EXPECT_EQ(0, r->err);
+	EXPECT_EQ(0, r->outside)
 		TH_LOG("%ld pages outside the mems allowed during their allocation, e.g. node %d (seq %ld..%ld)",
-		       sh->outside, sh->bad_node, sh->bad_s0, sh->bad_s1);
-	EXPECT_EQ(0, sh->clean_wrong) TH_LOG("pages not on the mems in force all along");
-	EXPECT_LT(0, sh->on_a);
-	EXPECT_LT(0, sh->on_b) TH_LOG("the flips never reached the allocations");
-	EXPECT_LT(0, sh->clean);
+		       r->outside, r->bad_node, r->bad_s0, r->bad_s1);
+	EXPECT_EQ(0, r->clean_wrong) TH_LOG("pages not on the mems in force all along");
+	EXPECT_LT(0, on_a);
+	EXPECT_LT(0, on_b) TH_LOG("the flips never reached the allocations");
+	EXPECT_LT(0, r->clean);
 	munmap(sh, sizeof(*sh));
 	/* The teardown removes the cgroup and restores the controller. */
 }

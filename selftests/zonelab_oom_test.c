@@ -31,9 +31,7 @@
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "kselftest_harness.h"
 #pragma GCC diagnostic pop
-#include "zonelab_pool.h"
-
-#define ZL_CTX_DIR	ZL_DIR "/ctx"
+#include "zonelab_ctx.h"
 
 /* Alloc files and contexts one test may have open. */
 #define MAX_HOLDERS	6
@@ -145,12 +143,13 @@ static int oom_owner(unsigned int id, struct oom_owner *out)
 }
 
 /*
- * Wait until owner @id has been chosen @kills times and is no victim
- * any more (its pages went), and no victim is left: 0 or -ETIMEDOUT.
+ * Wait up to @ms until `oom` shows no victim and, with @id (owner ids
+ * start at 1), owner @id chosen @kills times and no victim any more (its
+ * pages went), its entry into @out: 0 or -ETIMEDOUT.
  */
-static int wait_gone(unsigned int id, int kills, struct oom_owner *out)
+static int wait_settled(unsigned int id, int kills, struct oom_owner *out, int ms)
 {
-	long long end = zl_now_ms() + GONE_MS;
+	long long end = zl_now_ms() + ms;
 	struct oom_state *st = malloc(sizeof(*st));
 	int err = -ETIMEDOUT;
 
@@ -161,9 +160,10 @@ static int wait_gone(unsigned int id, int kills, struct oom_owner *out)
 
 		if (oom_read(st))
 			break;
-		o = oom_find(st, id);
-		if (o && o->kills == kills && !o->victim && !st->victims) {
-			*out = *o;
+		o = id ? oom_find(st, id) : NULL;
+		if (!st->victims && (!id || (o && o->kills == kills && !o->victim))) {
+			if (o)
+				*out = *o;
 			err = 0;
 			break;
 		}
@@ -173,26 +173,16 @@ static int wait_gone(unsigned int id, int kills, struct oom_owner *out)
 	return err;
 }
 
-/* Wait until `oom` shows no victim: 0 or -ETIMEDOUT. */
+/* Owner @id chosen @kills times and gone, and no victim left: 0 or -ETIMEDOUT. */
+static int wait_gone(unsigned int id, int kills, struct oom_owner *out)
+{
+	return wait_settled(id, kills, out, GONE_MS);
+}
+
+/* Wait up to @ms until `oom` shows no victim: 0 or -ETIMEDOUT. */
 static int wait_no_victims(int ms)
 {
-	long long end = zl_now_ms() + ms;
-	struct oom_state *st = malloc(sizeof(*st));
-	int err = -ETIMEDOUT;
-
-	if (!st)
-		return -ENOMEM;
-	do {
-		if (oom_read(st))
-			break;
-		if (!st->victims) {
-			err = 0;
-			break;
-		}
-		zl_sleep_ms(10);
-	} while (zl_now_ms() < end);
-	free(st);
-	return err;
+	return wait_settled(0, 0, NULL, ms);
 }
 
 /* ---- an alloc file's text ---- */
@@ -300,7 +290,6 @@ FIXTURE_SETUP(oom)
 
 FIXTURE_TEARDOWN(oom)
 {
-	char cmd[64];
 	int i;
 
 	/* No ASSERT here: a failed ASSERT in teardown would re-run teardown. */
@@ -309,10 +298,8 @@ FIXTURE_TEARDOWN(oom)
 	}
 	for (i = 0; i < self->nr_fd; i++)
 		close(self->fd[i]);
-	for (i = 0; i < self->nr_ctx; i++) {
-		snprintf(cmd, sizeof(cmd), "destroy %s", self->ctx[i]);
-		EXPECT_EQ(0, zl_cmd(ZL_CONTEXTS, cmd)) TH_LOG("%s", cmd);
-	}
+	for (i = 0; i < self->nr_ctx; i++)
+		EXPECT_EQ(0, zl_ctx_destroy(self->ctx[i])) TH_LOG("destroy %s", self->ctx[i]);
 	EXPECT_EQ(0, zl_cmd(ZL_OOM_DISABLE, "0"));
 	if (self->pcp_disabled) {
 		EXPECT_EQ(0, zl_cmd(ZL_PCP, self->enable_cmd));
@@ -365,21 +352,9 @@ static int holder_with(struct __test_metadata *_metadata, FIXTURE_DATA(oom) *sel
 static void ctx_create(struct __test_metadata *_metadata, FIXTURE_DATA(oom) *self,
 		       const char *name)
 {
-	char cmd[64];
-
-	snprintf(cmd, sizeof(cmd), "create %s", name);
 	ASSERT_LT(self->nr_ctx, MAX_CTX);
-	ASSERT_EQ(0, zl_cmd(ZL_CONTEXTS, cmd)) TH_LOG("%s", cmd);
+	ASSERT_EQ(0, zl_ctx_create(name)) TH_LOG("create %s", name);
 	snprintf(self->ctx[self->nr_ctx++], sizeof(self->ctx[0]), "%s", name);
-}
-
-/* One write of @val to ctx/<name>/<file>: 0 or -errno. */
-static int ctx_write(const char *name, const char *file, const char *val)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), ZL_CTX_DIR "/%s/%s", name, file);
-	return zl_cmd(path, val);
 }
 
 /* X's zone's `pages free` now. */
@@ -614,8 +589,7 @@ static void workers_all_marked(struct __test_metadata *_metadata,
 	ASSERT_NE(NULL, st);
 	if (ctx) {
 		ctx_create(_metadata, self, ctx);
-		snprintf(cmd, sizeof(cmd), "bind:%d", self->y);
-		ASSERT_EQ(0, ctx_write(ctx, "policy", cmd));
+		ASSERT_EQ(0, zl_ctx_write(ctx, "policy", "bind:%d", self->y));
 		snprintf(cmd, sizeof(cmd), "start ctx=%s threads=%d order_max=0 hold=%d",
 			 ctx, WORKERS, WORKER_HOLD);
 	} else {
@@ -834,13 +808,11 @@ TEST_F(oom, bind_policy_picks_holders_of_its_nodes)
 	const char *ctx = "oomt_bind";
 	struct oom_owner hxo, hyo;
 	int hx, hy, hd;
-	char buf[32];
 	long cap;
 
 	ctx_create(_metadata, self, ctx);
-	snprintf(buf, sizeof(buf), "bind:%d", self->x);
-	ASSERT_EQ(0, ctx_write(ctx, "policy", buf));
-	ASSERT_EQ(0, ctx_write(ctx, "oom_score_adj", "-1000"));
+	ASSERT_EQ(0, zl_ctx_write(ctx, "policy", "bind:%d", self->x));
+	ASSERT_EQ(0, zl_ctx_write(ctx, "oom_score_adj", "-1000"));
 	hy = holder_with(_metadata, self, 0, 1536, self->y);
 	hx = holder_with(_metadata, self, 0, 256, self->x);
 	hd = holder_open(_metadata, self);
@@ -872,22 +844,20 @@ TEST_F(oom, no_premature_oom_under_mems_flips)
 	ctx_create(_metadata, self, ctx);
 	snprintf(mems[0], sizeof(mems[0]), "%d", self->x);
 	snprintf(mems[1], sizeof(mems[1]), "%d", self->y);
-	snprintf(buf, sizeof(buf), "interleave:%d,%d", self->x, self->y);
-	ASSERT_EQ(0, ctx_write(ctx, "policy", buf));
+	ASSERT_EQ(0, zl_ctx_write(ctx, "policy", "interleave:%d,%d", self->x, self->y));
 	ASSERT_EQ(0, zl_stress_read(&s0));
 	snprintf(buf, sizeof(buf), "start ctx=%s threads=2 order_max=0 hold=512", ctx);
 	ASSERT_EQ(0, zl_cmd(ZL_STRESS, buf));
 	self->stress = true;
 	end = zl_now_ms() + 2000;
 	while (zl_now_ms() < end) {
-		ASSERT_EQ(0, ctx_write(ctx, "mems", mems[flips % 2]));
+		ASSERT_EQ(0, zl_ctx_write(ctx, "mems", "%s", mems[flips % 2]));
 		flips++;
 	}
 	ASSERT_EQ(0, zl_stress_read(&s1));
 	ASSERT_EQ(0, zl_cmd(ZL_STRESS, "stop"));
 	self->stress = false;
-	snprintf(buf, sizeof(buf), ZL_CTX_DIR "/%s/stats", ctx);
-	text = zl_read_file(buf, NULL);
+	text = zl_ctx_read(ctx, "stats");
 	ASSERT_NE(NULL, text);
 	TH_LOG("%d mems flips, %ld allocations; ctx stats: %s", flips, s1.ops - s0.ops, text);
 	EXPECT_NE(NULL, strstr(text, "\nfails 0\n")) TH_LOG("allocations failed with memory free");
@@ -930,11 +900,11 @@ TEST_F(oom, oom_score_adj_knobs)
 	EXPECT_EQ(500, a.adj);
 	EXPECT_EQ(0, a.pages) TH_LOG("a bound file's pages are its context's");
 
-	snprintf(path, sizeof(path), ZL_CTX_DIR "/%s/oom_score_adj", ctx);
+	zl_ctx_path(path, sizeof(path), ctx, "oom_score_adj");
 	ASSERT_EQ(0, zl_read_long(path, &val));
 	EXPECT_EQ(0, val);
-	EXPECT_EQ(0, ctx_write(ctx, "oom_score_adj", "-1000"));
-	EXPECT_EQ(-ERANGE, ctx_write(ctx, "oom_score_adj", "1001"));
+	EXPECT_EQ(0, zl_ctx_write(ctx, "oom_score_adj", "-1000"));
+	EXPECT_EQ(-ERANGE, zl_ctx_write(ctx, "oom_score_adj", "1001"));
 	ASSERT_EQ(0, zl_read_long(path, &val));
 	EXPECT_EQ(-1000, val);
 	ASSERT_EQ(0, oom_read(st));

@@ -76,22 +76,60 @@ static long detected(FIXTURE_DATA(storm) *self)
 	return sum;
 }
 
+/* Stress on every CPU but 0, at exhaustion, and the storm on CPU 0. */
+static void storm_start(struct __test_metadata *_metadata, FIXTURE_DATA(storm) *self,
+			const struct zl_mask *cpus, long pool)
+{
+	struct zl_mask others;
+	char cmd[96], list[64];
+	long hold;
+	int cpu;
+
+	/* Each worker tries to hold the whole pool: it lives at exhaustion. */
+	hold = pool < 65536 ? pool : 65536;
+	zl_mask_clear(&others);
+	zl_for_each_bit(cpu, cpus, ZL_MASK_BITS)
+		if (cpu)
+			zl_mask_set(&others, cpu);
+	snprintf(cmd, sizeof(cmd), "start order_max=0 hold=%ld oom_score_adj=-1000 cpus=%s", hold,
+		 zl_format_list(&others, list, sizeof(list)));
+	ASSERT_EQ(0, zl_cmd(ZL_STRESS, cmd)) TH_LOG("%s", cmd);
+	self->stress = true;
+	ASSERT_EQ(0, zl_cmd(ZL_STORM, "start cpu=0"));
+	self->storm = true;
+}
+
+/* The storm's rebuilds, then the storm and stress stopped. */
+static long storm_stop(struct __test_metadata *_metadata, FIXTURE_DATA(storm) *self)
+{
+	char *text = zl_read_file(ZL_STORM, NULL);
+	long rebuilds = 0;
+
+	ASSERT_NE(NULL, text);
+	if (strstr(text, "rebuilds "))
+		rebuilds = atol(strstr(text, "rebuilds ") + 9);
+	free(text);
+	ASSERT_EQ(0, zl_cmd(ZL_STORM, "stop"));
+	self->storm = false;
+	ASSERT_EQ(0, zl_cmd(ZL_STRESS, "stop"));
+	self->stress = false;
+	return rebuilds;
+}
+
 /* Rebuilds on CPU 0, allocations at exhaustion on every other CPU. */
 TEST_F(storm, detectors)
 {
 	struct zl_zoneinfo *zi = zl_zoneinfo_get();
-	struct zl_mask cpus, others;
-	long pool = 0, hold, rebuilds = 0;
+	long pool, rebuilds;
+	struct zl_mask cpus;
 	long long start;
-	char cmd[96], list[64], *text;
 	size_t i;
-	int err, cpu;
+	int err;
 
 	ASSERT_NE(NULL, zi);
 	if (zl_online_cpus(&cpus) < 2)
 		SKIP(free(zi); return, "the storm needs a second CPU to allocate on");
-	for (i = 0; i < (size_t)zi->nr; i++)
-		pool += zi->zone[i].managed;
+	pool = zl_zi_managed(zi, -1);
 	free(zi);
 	err = zl_cmd(ZL_REBUILD_MODE, variant->mode);
 	if (err == -EOPNOTSUPP)
@@ -104,18 +142,7 @@ TEST_F(storm, detectors)
 	for (i = 0; i < NR_DET; i++)
 		self->before[i] = zl_stat_get(detectors[i]);
 	self->retry = zl_stat_get("zonelist_retry");
-	/* Each worker tries to hold the whole pool: it lives at exhaustion. */
-	hold = pool < 65536 ? pool : 65536;
-	zl_mask_clear(&others);
-	zl_for_each_bit(cpu, &cpus, ZL_MASK_BITS)
-		if (cpu)
-			zl_mask_set(&others, cpu);
-	snprintf(cmd, sizeof(cmd), "start order_max=0 hold=%ld oom_score_adj=-1000 cpus=%s", hold,
-		 zl_format_list(&others, list, sizeof(list)));
-	ASSERT_EQ(0, zl_cmd(ZL_STRESS, cmd)) TH_LOG("%s", cmd);
-	self->stress = true;
-	ASSERT_EQ(0, zl_cmd(ZL_STORM, "start cpu=0"));
-	self->storm = true;
+	storm_start(_metadata, self, &cpus, pool);
 
 	start = zl_now_ms();
 	while (zl_now_ms() - start < variant->run_ms) {
@@ -123,15 +150,7 @@ TEST_F(storm, detectors)
 		if (variant->unsafe && detected(self) > 0)
 			break;
 	}
-	text = zl_read_file(ZL_STORM, NULL);
-	ASSERT_NE(NULL, text);
-	if (strstr(text, "rebuilds "))
-		rebuilds = atol(strstr(text, "rebuilds ") + 9);
-	free(text);
-	ASSERT_EQ(0, zl_cmd(ZL_STORM, "stop"));
-	self->storm = false;
-	ASSERT_EQ(0, zl_cmd(ZL_STRESS, "stop"));
-	self->stress = false;
+	rebuilds = storm_stop(_metadata, self);
 
 	TH_LOG("%s: %ld rebuilds in %lld ms, double_visit %lld missed_zone %lld premature_oom %lld retry %lld",
 		       variant->mode, rebuilds, zl_now_ms() - start,

@@ -269,6 +269,44 @@ static void *offline_fn(void *arg)
 }
 
 /*
+ * An alloc file exempt from zonelab's OOM that took all it could of node
+ * @nid (@pages: all of it), so that any block of the node has a holder.
+ */
+static int hold_node(struct __test_metadata *_metadata, int nid, long pages)
+{
+	int fd = zl_alloc_open_exempt(), err;
+
+	ASSERT_LE(0, fd);
+	err = zl_alloc_cmd(fd, "alloc %ld node=%d thisnode", pages, nid);
+	ASSERT_TRUE(!err || err == -ENOMEM) TH_LOG("holding node %d: %s", nid, strerror(-err));
+	return fd;
+}
+
+/*
+ * Stress under a context with a policy, exempt from zonelab's OOM, until
+ * an allocation failed; a region with ranges (one bound to @nid); the
+ * rebuild storm.
+ */
+static void busy_all(struct __test_metadata *_metadata, const struct zl_mask *memory, int nid)
+{
+	struct zl_stress st;
+	char list[64];
+
+	ASSERT_EQ(0, zl_ctx_create(BUSY_CTX));
+	ASSERT_EQ(0, zl_ctx_write(BUSY_CTX, "policy", "interleave:%s", zl_list(memory, list)));
+	ASSERT_EQ(0, zl_ctx_write(BUSY_CTX, "oom_score_adj", "-1000"));
+	ASSERT_EQ(0, zl_region_cmd("create " BUSY_REGION " 64"));
+	ASSERT_EQ(0, zl_region_cmd("set " BUSY_REGION " 0-15 interleave"));
+	ASSERT_EQ(0, zl_region_cmd("set " BUSY_REGION " 16-31 bind:%d", nid));
+	ASSERT_EQ(0, zl_cmd(ZL_STRESS, "start ctx=" BUSY_CTX " order_max=0 hold=65536"));
+	ASSERT_EQ(0, zl_cmd(ZL_STORM, "start"));
+	/* A failed allocation: the pool is full, every block held. */
+	ASSERT_EQ(0, zl_stress_wait_above(&st, offsetof(struct zl_stress, fails), 0,
+					  ZL_STRESS_DEADLINE_MS))
+		TH_LOG("no failed stress allocation in %d ms", ZL_STRESS_DEADLINE_MS);
+}
+
+/*
  * Everything busy at once: stress under a context with a policy (exempt
  * from zonelab's OOM, so that its workers keep the pool full and free a
  * page only when an allocation fails), a region with ranges, the rebuild
@@ -284,11 +322,10 @@ static void *offline_fn(void *arg)
 TEST_F_TIMEOUT(unload, unload_with_everything_busy, ZL_STRESS_TEST_TIMEOUT_S)
 {
 	struct offline_write w = { .end = 0 };
-	char state[16] = "", list[64];
+	char state[16] = "";
 	long long deadline;
 	struct zl_klog_mark mark;
 	struct node_free nf;
-	struct zl_stress st;
 	long block, refcnt = -1;
 	int nid = zl_mask_nth(&self->memory, 0), ret = 0, err = 0, bnid = -1, holder;
 	pthread_t thread;
@@ -299,25 +336,8 @@ TEST_F_TIMEOUT(unload, unload_with_everything_busy, ZL_STRESS_TEST_TIMEOUT_S)
 	block = find_block(-1, state, &bnid);
 	if (block < 0)
 		SKIP(return, "no online zonelab block to offline");
-	holder = zl_alloc_open_exempt();
-	ASSERT_LE(0, holder);
-	err = zl_alloc_cmd(holder, "alloc %ld node=%d thisnode", nf.managed[bnid], bnid);
-	ASSERT_TRUE(!err || err == -ENOMEM) TH_LOG("holding node %d: %s", bnid, strerror(-err));
-	err = 0;
-
-	ASSERT_EQ(0, zl_ctx_create(BUSY_CTX));
-	ASSERT_EQ(0, zl_ctx_write(BUSY_CTX, "policy", "interleave:%s",
-				  zl_list(&self->memory, list)));
-	ASSERT_EQ(0, zl_ctx_write(BUSY_CTX, "oom_score_adj", "-1000"));
-	ASSERT_EQ(0, zl_region_cmd("create " BUSY_REGION " 64"));
-	ASSERT_EQ(0, zl_region_cmd("set " BUSY_REGION " 0-15 interleave"));
-	ASSERT_EQ(0, zl_region_cmd("set " BUSY_REGION " 16-31 bind:%d", nid));
-	ASSERT_EQ(0, zl_cmd(ZL_STRESS, "start ctx=" BUSY_CTX " order_max=0 hold=65536"));
-	ASSERT_EQ(0, zl_cmd(ZL_STORM, "start"));
-	/* A failed allocation: the pool is full, every block held. */
-	ASSERT_EQ(0, zl_stress_wait_above(&st, offsetof(struct zl_stress, fails), 0,
-					  ZL_STRESS_DEADLINE_MS))
-		TH_LOG("no failed stress allocation in %d ms", ZL_STRESS_DEADLINE_MS);
+	holder = hold_node(_metadata, bnid, nf.managed[bnid]);
+	busy_all(_metadata, &self->memory, nid);
 
 	snprintf(w.cmd, sizeof(w.cmd), "offline %ld timeout_ms=%d", block, BUSY_OFFLINE_MS);
 	ASSERT_EQ(0, pthread_create(&thread, NULL, offline_fn, &w));
