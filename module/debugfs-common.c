@@ -5,6 +5,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -24,6 +25,12 @@ int zl_dbgfs_copy_cmd(char *buf, size_t size, const char __user *ubuf,
 	loff_t pos = 0;
 	ssize_t len;
 
+	/*
+	 * The file mode keeps out all but root, and CAP_DAC_OVERRIDE gets
+	 * past it: what these commands do to memory needs CAP_SYS_ADMIN.
+	 */
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
 	if (*ppos != 0 || count == 0 || count >= size)
 		return -EINVAL;
 

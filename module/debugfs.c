@@ -293,23 +293,36 @@ struct zl_alloc_file {
 	size_t snap_pos;
 };
 
+/*
+ * Open alloc files; each is a holder and an OOM candidate that every
+ * OOM scan walks, so there are at most ZL_MAX_ALLOC_FILES.
+ */
+static atomic_t zl_alloc_files = ATOMIC_INIT(0);
+
 static int alloc_open(struct inode *inode, struct file *file)
 {
-	struct zl_alloc_file *af = kzalloc(sizeof(*af), GFP_KERNEL);
+	struct zl_alloc_file *af;
 	char name[ZL_NAME_MAX];
 
+	if (!atomic_add_unless(&zl_alloc_files, 1, ZL_MAX_ALLOC_FILES))
+		return -EMFILE;
+	af = kzalloc(sizeof(*af), GFP_KERNEL);
 	if (!af)
-		return -ENOMEM;
+		goto out_uncount;
 	snprintf(name, sizeof(name), "pid%d", task_tgid_nr(current));
 	af->holder = zl_holder_create(name);
-	if (!af->holder) {
-		kfree(af);
-		return -ENOMEM;
-	}
+	if (!af->holder)
+		goto out_free;
 	mutex_init(&af->lock);
 	file->private_data = af;
 	/* Commands, not a byte stream: the file position means nothing. */
 	return stream_open(inode, file);
+
+out_free:
+	kfree(af);
+out_uncount:
+	atomic_dec(&zl_alloc_files);
+	return -ENOMEM;
 }
 
 static int alloc_release(struct inode *inode, struct file *file)
@@ -320,6 +333,7 @@ static int alloc_release(struct inode *inode, struct file *file)
 	mutex_destroy(&af->lock);
 	kvfree(af->snap);
 	kfree(af);
+	atomic_dec(&zl_alloc_files);
 	return 0;
 }
 
@@ -532,17 +546,14 @@ static int zl_pcp_cmd(char *cmd)
 	if (IS_ERR(zone))
 		return PTR_ERR(zone);
 	if (!strcmp(verb, "enable"))
-		return zl_pcp_enable(zone);
-	zl_pcp_disable(zone);
+		return zl_pcp_user_enable(zone);
+	zl_pcp_user_disable(zone);
 	return 0;
 }
 
 ZL_DEFINE_CMD_FILE(pcp, zl_pcp_cmd);
 
 ZL_DEFINE_SHOW_FILE(blocks, zl_blocks_show);
-
-/* Longest wait for a block's holders a user may ask for. */
-#define ZL_OFFLINE_TIMEOUT_MAX_MS	60000
 
 /* "offline <id> [timeout_ms=<n>]" or "online <id>". */
 static int zl_hotplug_cmd(char *cmd)

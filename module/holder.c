@@ -92,11 +92,12 @@ struct zl_holder *zl_holder_create(const char *name)
 }
 
 /*
- * Bind the holder to the request's context on first use, as a task
- * belongs to one cpuset; the request's reference moves to the holder.
- * -EBUSY if it is bound to another one already.
+ * Whether the request may bind the holder to its context: a holder
+ * belongs to one context for good, as a task to one cpuset.  -EBUSY if it
+ * is bound to another one, or holds pages charged to itself.
  */
-static int zl_holder_bind(struct zl_holder *h, struct zl_holder_req *req)
+static int zl_holder_may_bind(struct zl_holder *h,
+			      const struct zl_holder_req *req)
 {
 	lockdep_assert_held(&h->lock);
 
@@ -104,18 +105,21 @@ static int zl_holder_bind(struct zl_holder *h, struct zl_holder_req *req)
 	if ((req->ctx || h->ctx) &&
 	    (req->nid != NUMA_NO_NODE || req->flags & ZL_ALLOC_THISNODE))
 		return -EINVAL;
-	if (!req->ctx)
+	if (!req->ctx || h->ctx == req->ctx)
 		return 0;
-	if (h->ctx && h->ctx != req->ctx)
-		return -EBUSY;
-	if (!h->ctx) {
-		if (h->nr_pages)
-			return -EBUSY;	/* its pages are charged to itself */
-		h->ctx = req->ctx;
-		req->ctx = NULL;
-		zl_owner_add_member(&h->ctx->owner, &h->owner);
-	}
-	return 0;
+	return h->ctx || h->nr_pages ? -EBUSY : 0;
+}
+
+/* Bind on first use; the request's context reference moves to @h. */
+static void zl_holder_bind(struct zl_holder *h, struct zl_holder_req *req)
+{
+	lockdep_assert_held(&h->lock);
+
+	if (!req->ctx || h->ctx)
+		return;
+	h->ctx = req->ctx;
+	req->ctx = NULL;
+	zl_owner_add_member(&h->ctx->owner, &h->owner);
 }
 
 /* One allocation of a request, the i-th, into @page. */
@@ -144,13 +148,24 @@ static int zl_holder_alloc_one(struct zl_holder *h,
 	return *page ? 0 : -ENOMEM;
 }
 
-/* A request's checks: nothing is allocated unless they all pass. */
+/*
+ * A request's checks, before anything changes: a request that fails one
+ * neither binds the holder nor allocates.  The last is the reaper's mark,
+ * which fails the holder's first write after a reap, as a killed task
+ * sees no more of its allocations.
+ */
 static int zl_holder_check(struct zl_holder *h, struct zl_holder_req *req)
 {
-	int ret = zl_holder_bind(h, req);
+	int ret = zl_holder_may_bind(h, req);
 
 	if (!ret && req->region[0])
 		ret = zl_region_check(req->region, req->offset, req->count);
+	if (!ret && h->reap_pending) {
+		h->reap_pending = false;
+		return -ENOMEM;
+	}
+	if (!ret)
+		zl_holder_bind(h, req);
 	return ret;
 }
 
@@ -173,11 +188,6 @@ long zl_holder_alloc(struct zl_holder *h, struct zl_holder_req *req)
 
 	mutex_lock(&h->lock);
 	ret = zl_holder_check(h, req) ?: ret;
-	/* The reaper took its pages: say so once, as a killed task would. */
-	if (ret > 0 && h->reap_pending) {
-		h->reap_pending = false;
-		ret = -ENOMEM;
-	}
 	for (i = 0; i < req->count && ret > 0; i++) {
 		struct page *page;
 		int err = zl_holder_alloc_one(h, req, i, &page);

@@ -60,15 +60,62 @@ static LIST_HEAD(zl_take_list);
 static void zl_take_fn(struct work_struct *work);
 static DECLARE_WORK(zl_take_work, zl_take_fn);
 
+/*
+ * The wait holds cpus_read_lock() and zl_hotplug_lock, so CPU hotplug and
+ * the kernel's own memory hotplug wait with it: bounded, for them.
+ */
 unsigned int zl_offline_timeout_ms = 2000;
-module_param_named(offline_timeout_ms, zl_offline_timeout_ms, uint, 0644);
+
+static int zl_offline_timeout_set(const char *val,
+				  const struct kernel_param *kp)
+{
+	unsigned int ms;
+	int ret = kstrtouint(val, 0, &ms);
+
+	if (ret)
+		return ret;
+	if (ms > ZL_OFFLINE_TIMEOUT_MAX_MS)
+		return -ERANGE;
+	/* Pairs with READ_ONCE() in the offline paths. */
+	WRITE_ONCE(zl_offline_timeout_ms, ms);
+	return 0;
+}
+
+static const struct kernel_param_ops zl_offline_timeout_ops = {
+	.set	= zl_offline_timeout_set,
+	.get	= param_get_uint,
+};
+
+module_param_cb(offline_timeout_ms, &zl_offline_timeout_ops,
+		&zl_offline_timeout_ms, 0644);
 MODULE_PARM_DESC(offline_timeout_ms,
-		 "How long taking a block offline waits for its holders, in ms (default 2000)");
+		 "How long taking a block offline waits for its holders, in ms (default 2000, at most 60000)");
 
 unsigned long zl_online_reserve_pages;
-module_param_named(online_reserve_pages, zl_online_reserve_pages, ulong, 0644);
+
+static int zl_online_reserve_set(const char *val,
+				 const struct kernel_param *kp)
+{
+	unsigned long pages;
+	int ret = kstrtoul(val, 0, &pages);
+
+	if (ret)
+		return ret;
+	if (pages > ZL_ONLINE_RESERVE_MAX)
+		return -ERANGE;
+	WRITE_ONCE(zl_online_reserve_pages, pages);
+	return 0;
+}
+
+static const struct kernel_param_ops zl_online_reserve_ops = {
+	.set	= zl_online_reserve_set,
+	.get	= param_get_ulong,
+};
+
+module_param_cb(online_reserve_pages, &zl_online_reserve_ops,
+		&zl_online_reserve_pages, 0644);
 MODULE_PARM_DESC(online_reserve_pages,
-		 "Pages to reserve from memory the kernel onlines into a non-movable zone (default 0: none)");
+		 "Pages to reserve from memory the kernel onlines into a non-movable zone (default 0: none; at most 1048576)");
 
 static void zl_block_trace(struct zl_block *block)
 {
@@ -142,8 +189,9 @@ static int zl_hotplug_op(unsigned long id, unsigned long timeout,
 	cpus_read_lock();
 	mutex_lock(&zl_hotplug_lock);
 	block = zl_block_get(id);
+	/* A given block's pages are the kernel's until its offline ends. */
 	if (block)
-		ret = op(block, timeout);
+		ret = block->given ? -EBUSY : op(block, timeout);
 	if (!ret)
 		zl_rebuild_async();
 	mutex_unlock(&zl_hotplug_lock);
@@ -156,8 +204,8 @@ static int zl_hotplug_op(unsigned long id, unsigned long timeout,
  * @id:		the block.
  * @timeout_ms:	how long to wait for its holders.
  *
- * Return: 0, -ENOENT if there is no such block, or as
- * zl_block_offline_locked().
+ * Return: 0, -ENOENT if there is no such block, -EBUSY while a kernel
+ * offline holds it, or as zl_block_offline_locked().
  */
 int zl_hotplug_offline(unsigned long id, unsigned int timeout_ms)
 {
@@ -169,8 +217,8 @@ int zl_hotplug_offline(unsigned long id, unsigned int timeout_ms)
  * zl_hotplug_online() - bring block @id back online.
  * @id:	the block.
  *
- * Return: 0, -ENOENT if there is no such block, -EINVAL if it is not
- * offline.
+ * Return: 0, -ENOENT if there is no such block, -EBUSY while a kernel
+ * offline holds it, -EINVAL if it is not offline.
  */
 int zl_hotplug_online(unsigned long id)
 {
@@ -199,31 +247,48 @@ static void zl_event_rollback(unsigned long first, unsigned long last)
 }
 
 /*
- * MEM_GOING_OFFLINE: take every zonelab block in the range offline and
- * hand its pages over, or bring them all back and veto.  Until the
- * offline ends (MEM_OFFLINE or MEM_CANCEL_OFFLINE) zonelab holds a
- * reference on itself, so that it cannot be unloaded meanwhile.
+ * Drop the queued takes that overlap a range going offline: by the time
+ * zl_take_fn() ran, the memory could be offline, or gone.  zl_take_fn()
+ * takes ranges only under zl_hotplug_lock, so none is halfway taken.
  */
-static int zl_memory_going_offline(const struct memory_notify *arg)
+static void zl_drop_takes(unsigned long start_pfn, unsigned long nr_pages)
 {
-	unsigned long first = arg->start_pfn >> zl_block_order;
-	unsigned long last = (arg->start_pfn + arg->nr_pages - 1) >>
-			     zl_block_order;
-	unsigned long timeout = msecs_to_jiffies(zl_offline_timeout_ms);
-	struct zl_block *block;
-	bool released = false, given = false;
-	unsigned long id;
-	int ret;
+	struct zl_take *t, *tmp;
+	LIST_HEAD(drop);
 
 	lockdep_assert_held(&zl_hotplug_lock);
+
+	spin_lock(&zl_take_lock);
+	list_for_each_entry_safe(t, tmp, &zl_take_list, node)
+		if (t->start_pfn < start_pfn + nr_pages &&
+		    start_pfn < t->start_pfn + t->nr_pages)
+			list_move(&t->node, &drop);
+	spin_unlock(&zl_take_lock);
+	list_for_each_entry_safe(t, tmp, &drop, node)
+		kfree(t);
+}
+
+/*
+ * Take the range's online blocks offline, all within one timeout (the
+ * notifier holds memory hotplug up meanwhile), or bring back those it
+ * took and fail with the busy block's error.
+ */
+static int zl_event_offline(const struct memory_notify *arg,
+			    unsigned long first, unsigned long last)
+{
+	unsigned long timeout = msecs_to_jiffies(READ_ONCE(zl_offline_timeout_ms));
+	unsigned long deadline = jiffies + timeout;
+	struct zl_block *block;
+	unsigned long id;
+	int ret;
 
 	for (id = first; (block = zl_block_in(&id, last)); id++) {
 		if (block->state == ZL_BLOCK_OFFLINE)
 			continue;
+		timeout = time_before(jiffies, deadline) ? deadline - jiffies : 0;
 		ret = zl_block_offline_locked(block, timeout);
 		if (ret) {
 			zl_event_rollback(first, id);
-			zl_count(ZL_STAT_HOTPLUG_VETO);
 			pr_info("vetoing offline of pfn %#lx-%#lx: block %lu is busy\n",
 				arg->start_pfn, arg->start_pfn + arg->nr_pages,
 				id);
@@ -231,21 +296,76 @@ static int zl_memory_going_offline(const struct memory_notify *arg)
 		}
 		block->by_event = true;
 	}
+	return 0;
+}
+
+/* Whether the range holds a block that zl_event_give() would give. */
+static bool zl_event_gives(unsigned long first, unsigned long last)
+{
+	struct zl_block *block;
+	unsigned long id;
+
+	for (id = first; (block = zl_block_in(&id, last)); id++)
+		if (block->contig)
+			return true;
+	return false;
+}
+
+/*
+ * Hand the range's blocks over to the kernel's offline: those the event
+ * took offline and those already offline by injection alike.
+ */
+static void zl_event_give(unsigned long first, unsigned long last)
+{
+	struct zl_block *block;
+	bool released = false;
+	unsigned long id;
+
 	for (id = first; (block = zl_block_in(&id, last)); id++) {
 		block->by_event = false;
 		if (block->contig) {
 			zl_block_give(block, true);
-			given = true;
 		} else {
 			/* Not PageOffline: the kernel refused the range already. */
 			zl_block_release(block);
 			released = true;
 		}
 	}
-	if (given)
-		__module_get(THIS_MODULE);
 	if (released)
 		zl_rebuild_async();
+}
+
+/*
+ * MEM_GOING_OFFLINE: take every zonelab block in the range offline and
+ * hand its pages over, or bring them all back and veto.  Until the
+ * offline ends (MEM_OFFLINE or MEM_CANCEL_OFFLINE) zonelab holds a
+ * reference on itself, so that it cannot be unloaded meanwhile; an
+ * unload already under way (try_module_get() fails) vetoes instead,
+ * since its exit would free the pages the kernel is taking.
+ */
+static int zl_memory_going_offline(const struct memory_notify *arg)
+{
+	unsigned long first = arg->start_pfn >> zl_block_order;
+	unsigned long last = (arg->start_pfn + arg->nr_pages - 1) >>
+			     zl_block_order;
+	int ret;
+
+	lockdep_assert_held(&zl_hotplug_lock);
+
+	zl_drop_takes(arg->start_pfn, arg->nr_pages);
+	ret = zl_event_offline(arg, first, last);
+	if (!ret && zl_event_gives(first, last) &&
+	    !try_module_get(THIS_MODULE)) {
+		zl_event_rollback(first, last);
+		pr_info("vetoing offline of pfn %#lx-%#lx: zonelab is unloading\n",
+			arg->start_pfn, arg->start_pfn + arg->nr_pages);
+		ret = -EBUSY;
+	}
+	if (ret) {
+		zl_count(ZL_STAT_HOTPLUG_VETO);
+		return ret;
+	}
+	zl_event_give(first, last);
 	return 0;
 }
 

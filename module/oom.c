@@ -272,16 +272,17 @@ bool zl_oom_reserve_allowed(const struct zl_owner *o)
 }
 
 /*
- * Reap one victim: its own pages, then its members' (one busy allocating
- * is left for the reaper's next pass; the caller may hold locks that its
- * allocation waits for).
+ * Reap one victim: its own pages, then its members'.  An owner busy
+ * allocating (a large `alloc <count>` holds its lock for the whole loop)
+ * is left for the reaper's next pass rather than waited for, so that one
+ * allocation does not hold up every other victim's reap.
  */
 static void zl_owner_reap(struct zl_owner *o)
 {
 	struct zl_owner *m;
 
 	if (o->reap)
-		o->reap(o, false);
+		o->reap(o, true);
 	mutex_lock(&o->members_lock);
 	list_for_each_entry(m, &o->members, member_node)
 		m->reap(m, true);
@@ -292,27 +293,57 @@ static void zl_owner_reap(struct zl_owner *o)
  * The reaper: for every victim, free its pages and its members'.  It
  * never holds zl_oom_lock while it reaps; owners flush this work before
  * they go (zl_owner_unregister()), so the pointers stay valid.  A victim
- * a pass could not finish (a holder busy allocating) gets another pass.
+ * a pass could not finish (a holder busy allocating) gets another pass;
+ * victims are taken eight at a time, as many batches as there are.
  */
+/*
+ * Up to @max victims with something to reap, after the first @skip;
+ * *@more says whether any were left out.
+ */
+static unsigned int zl_oom_victims(struct zl_owner **todo, unsigned int max,
+				   unsigned int skip, bool *more)
+{
+	struct zl_owner *o;
+	unsigned int n = 0;
+
+	*more = false;
+	mutex_lock(&zl_oom_lock);
+	list_for_each_entry(o, &zl_owners, node) {
+		/* A member that joins after this look waits for a later pass. */
+		if (!o->victim || (!o->reap && list_empty(&o->members)))
+			continue;
+		if (skip) {
+			skip--;
+			continue;
+		}
+		if (n == max) {
+			*more = true;
+			break;
+		}
+		todo[n++] = o;
+	}
+	mutex_unlock(&zl_oom_lock);
+	return n;
+}
+
 static void zl_oom_reap_fn(struct work_struct *work)
 {
-	struct zl_owner *o, *todo[8];
-	unsigned int n = 0, i;
-	bool again = false;
+	struct zl_owner *todo[8];
+	unsigned int n, i, kept = 0;
+	bool again = false, more;
 
-	mutex_lock(&zl_oom_lock);
-	list_for_each_entry(o, &zl_owners, node)
-		/* A member that joins after this look waits for a later pass. */
-		if (o->victim && (o->reap || !list_empty(&o->members)) &&
-		    n < ARRAY_SIZE(todo))
-			todo[n++] = o;
-	mutex_unlock(&zl_oom_lock);
-
-	for (i = 0; i < n; i++) {
-		zl_owner_reap(todo[i]);
-		zl_owner_check_gone(todo[i]);
-		again |= READ_ONCE(todo[i]->victim);
-	}
+	do {
+		n = zl_oom_victims(todo, ARRAY_SIZE(todo), kept, &more);
+		for (i = 0; i < n; i++) {
+			zl_owner_reap(todo[i]);
+			zl_owner_check_gone(todo[i]);
+			/* Still marked: skipped by the next batch's look. */
+			if (READ_ONCE(todo[i]->victim)) {
+				again = true;
+				kept++;
+			}
+		}
+	} while (more);
 	if (again)
 		mod_delayed_work(system_unbound_wq, &zl_oom_reap_work, HZ / 100);
 }

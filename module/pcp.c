@@ -265,17 +265,38 @@ void zl_pcp_disable_cpuslocked(struct zl_zone *zone)
 	zl_pcp_drain_all_cpuslocked();
 }
 
-void zl_pcp_disable(struct zl_zone *zone)
+static void zl_pcp_disable(struct zl_zone *zone)
 {
 	cpus_read_lock();
 	zl_pcp_disable_cpuslocked(zone);
 	cpus_read_unlock();
 }
 
-/* Undo one zl_pcp_disable(); -EINVAL if the zone's pcplists are on. */
-int zl_pcp_enable(struct zl_zone *zone)
+/* Undo one zl_pcp_disable(). */
+void zl_pcp_enable(struct zl_zone *zone)
 {
-	return atomic_add_unless(&zone->pcp_disabled, -1, 0) ? 0 : -EINVAL;
+	atomic_dec(&zone->pcp_disabled);
+}
+
+/*
+ * The `pcp` file's disable: counted apart, so that a user's enable can
+ * undo only a user's disable, never the one an offline in flight holds.
+ * The total goes up first and down last: it never drops below what
+ * hotplug holds.
+ */
+void zl_pcp_user_disable(struct zl_zone *zone)
+{
+	zl_pcp_disable(zone);
+	atomic_inc(&zone->pcp_user_disabled);
+}
+
+/* Undo one zl_pcp_user_disable(); -EINVAL if there is none. */
+int zl_pcp_user_enable(struct zl_zone *zone)
+{
+	if (!atomic_add_unless(&zone->pcp_user_disabled, -1, 0))
+		return -EINVAL;
+	zl_pcp_enable(zone);
+	return 0;
 }
 
 /**

@@ -486,6 +486,30 @@ static void zl_region_cut(struct zl_region *r, unsigned long start,
 	kfree(spare);
 }
 
+/*
+ * How many ranges the region would have after zl_region_cut() of
+ * [@start, @end) and the new range: covered ones go, a split adds one.
+ */
+static unsigned int zl_region_ranges_after(struct zl_region *r,
+					   unsigned long start,
+					   unsigned long end)
+{
+	struct zl_sp_range *rg;
+	unsigned int n = 1;
+
+	lockdep_assert_held(&r->lock);
+
+	list_for_each_entry(rg, &r->ranges, node) {
+		if (rg->end <= start || rg->start >= end)
+			n++;
+		else if (rg->start < start && rg->end > end)
+			n += 2;
+		else if (rg->start < start || rg->end > end)
+			n++;
+	}
+	return n;
+}
+
 /**
  * zl_region_set() - give [@start, @end) of a region policy @pol
  * (shared_policy_replace()); ranges it covers lose theirs.
@@ -494,7 +518,9 @@ static void zl_region_cut(struct zl_region *r, unsigned long start,
  * @end:	one past the last page.
  * @pol:	the policy; the region takes over the caller's reference.
  *
- * Return: 0, -ENOENT, -ERANGE, -ENOMEM; on error @pol is dropped.
+ * Return: 0, -ENOENT, -ERANGE, -ENOMEM, -ENOSPC past
+ * ZL_REGION_MAX_RANGES ranges; on error @pol is dropped, the region as it
+ * was.
  */
 int zl_region_set(const char *name, unsigned long start, unsigned long end,
 		  struct zl_mempolicy *pol)
@@ -522,6 +548,12 @@ int zl_region_set(const char *name, unsigned long start, unsigned long end,
 		goto out_free;
 	}
 	spin_lock(&r->lock);
+	if (zl_region_ranges_after(r, start, end) > ZL_REGION_MAX_RANGES) {
+		spin_unlock(&r->lock);
+		mutex_unlock(&zl_regions_lock);
+		ret = -ENOSPC;
+		goto out_free;
+	}
 	zl_region_cut(r, start, end, spare);
 	list_for_each_entry(pos, &r->ranges, node)
 		if (pos->start >= end)

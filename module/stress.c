@@ -211,17 +211,24 @@ int zl_stress_start(struct zl_stress_args *args)
 	unsigned int threads = args->threads, i;
 	int ret = 0;
 
+	/*
+	 * zl_stress_lock before the CPU hotplug lock, as the storm orders
+	 * its own: zl_stress_stop() holds zl_stress_lock while a worker it
+	 * stops may wait for cpus_read_lock() behind a hotplug writer, and
+	 * that writer must not wait for us in turn.
+	 */
+	mutex_lock(&zl_stress_lock);
 	cpus_read_lock();
 	if (!threads)
 		threads = cpumask_weight_and(cpus, cpu_online_mask);
+	/* threads= with no online CPU in cpus= has nowhere to run. */
 	if (!threads || threads > ZL_STRESS_MAX_THREADS ||
+	    !cpumask_intersects(cpus, cpu_online_mask) ||
 	    args->order_max >= ZL_NR_ORDERS || !args->hold ||
 	    args->hold > ZL_STRESS_MAX_HOLD) {
-		cpus_read_unlock();
-		return -ERANGE;
+		ret = -ERANGE;
+		goto out_unlock;
 	}
-
-	mutex_lock(&zl_stress_lock);
 	if (zl_workers) {
 		ret = -EBUSY;
 		goto out_unlock;
@@ -245,8 +252,8 @@ int zl_stress_start(struct zl_stress_args *args)
 	for (i = 0; i < zl_nr_workers; i++)
 		wake_up_process(zl_workers[i].task);
 out_unlock:
-	mutex_unlock(&zl_stress_lock);
 	cpus_read_unlock();
+	mutex_unlock(&zl_stress_lock);
 	return ret;
 }
 

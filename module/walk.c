@@ -20,9 +20,6 @@
 #include "zonelab.h"
 #include "trace.h"
 
-/* Retries of one seqlock-mode walk before the allocation may fail. */
-#define ZL_WALK_RETRIES	16
-
 /* Zones a walk records; a longer walk is not checked (nr_visited says). */
 #define ZL_WALK_MAX	64
 
@@ -300,11 +297,15 @@ static struct page *zl_walk_alloc(struct zl_walk *w, unsigned int order,
 struct page *zl_walk_try(unsigned int order, const struct zl_alloc_req *req,
 			 int nid, enum zl_wmark wmark, bool last)
 {
-	unsigned int tries = 0;
 	struct page *page;
 	struct zl_walk w;
 	bool retry;
 
+	/*
+	 * As long as a rewrite ran under it, as the kernel restarts its slow
+	 * path while zonelist_update_seq moves: a walk is short, and only a
+	 * rebuild storm keeps the count moving.
+	 */
 	do {
 		zl_walk_begin(&w, nid, req->flags & ZL_ALLOC_THISNODE,
 			      req->mask);
@@ -312,7 +313,7 @@ struct page *zl_walk_try(unsigned int order, const struct zl_alloc_req *req,
 			zl_walk_sample(&w, order);
 		page = zl_walk_alloc(&w, order, wmark);
 		retry = zl_walk_end(&w, order, last);
-	} while (retry && ++tries < ZL_WALK_RETRIES);
+	} while (retry);
 	return page;
 }
 

@@ -727,13 +727,35 @@ void zl_zones_recompute(void)
 	}
 }
 
+/*
+ * The kernel's zone names (page_alloc.c's zone_names[], not exported),
+ * for every node: a node hot-added after load had no pgdat to name its
+ * zones from when zonelab set them up.
+ */
+static const char * const zl_zone_names[MAX_NR_ZONES] = {
+#ifdef CONFIG_ZONE_DMA
+	[ZONE_DMA]	= "DMA",
+#endif
+#ifdef CONFIG_ZONE_DMA32
+	[ZONE_DMA32]	= "DMA32",
+#endif
+	[ZONE_NORMAL]	= "Normal",
+#ifdef CONFIG_HIGHMEM
+	[ZONE_HIGHMEM]	= "HighMem",
+#endif
+	[ZONE_MOVABLE]	= "Movable",
+#ifdef CONFIG_ZONE_DEVICE
+	[ZONE_DEVICE]	= "Device",
+#endif
+};
+
 static void zl_zone_init_one(struct zl_zone *zone, int nid, int idx)
 {
 	unsigned int o;
 
 	zone->nid = nid;
 	zone->zone_idx = idx;
-	zone->name = NODE_DATA(nid) ? NODE_DATA(nid)->node_zones[idx].name : "";
+	zone->name = zl_zone_names[idx];
 	spin_lock_init(&zone->lock);
 	for (o = 0; o < ZL_NR_ORDERS; o++)
 		INIT_LIST_HEAD(&zone->free_area[o].list);
@@ -785,7 +807,8 @@ void zl_zones_exit(void)
  * @min_free_kbytes:	the pool's min_free_kbytes; 0 computes it from the
  *			pool's size as the kernel does for the machine.
  *
- * Return: 0, or a negative errno with everything given back.
+ * Return: 0, or a negative errno with everything given back: -EINVAL
+ * for a block order past the kernel's or min_free_kbytes over the pool.
  */
 int zl_zones_init(unsigned long pages_per_node, unsigned int reserve_percent,
 		  unsigned long min_free_kbytes)
@@ -811,6 +834,12 @@ int zl_zones_init(unsigned long pages_per_node, unsigned int reserve_percent,
 		ret = zl_reserve_node(nid, min(pages_per_node, cap));
 		if (ret)
 			break;
+	}
+	/* Watermarks past the pool would fail every allocation. */
+	if (!ret && min_free_kbytes > zl_pool_pages() * (PAGE_SIZE >> 10)) {
+		pr_err("min_free_kbytes %lu is over the pool's %lu kB\n",
+		       min_free_kbytes, zl_pool_pages() * (PAGE_SIZE >> 10));
+		ret = -EINVAL;
 	}
 	zl_min_free_kbytes = min_free_kbytes;
 	if (!ret)

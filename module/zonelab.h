@@ -208,7 +208,9 @@ struct zl_block {
  *			zone_pcp_update() does; read with READ_ONCE().
  * @pcp_batch:		pages moved per refill or drain; as @pcp_high.
  * @pcp_disabled:	when non-zero, pcplists are bypassed: allocations
- *			and frees go straight to the buddy lists (hotplug).
+ *			and frees go straight to the buddy lists (hotplug,
+ *			and the `pcp` file's disables).
+ * @pcp_user_disabled:	how many of @pcp_disabled the `pcp` file holds.
  * @pcp:		the per-CPU lists; allocated at init for every zone
  *			(hotplug may give an empty one pages later) and freed
  *			at exit, after every user is gone, so the fast path
@@ -234,6 +236,7 @@ struct zl_zone {
 	int pcp_high;
 	int pcp_batch;
 	atomic_t pcp_disabled;
+	atomic_t pcp_user_disabled;
 	struct zl_pcp __percpu *pcp;
 	unsigned int nr_isolating;
 	struct list_head blocks;
@@ -499,8 +502,9 @@ void zl_pcp_drain_local(void);
 void zl_pcp_drain_all(void);
 void zl_pcp_drain_all_cpuslocked(void);
 void zl_pcp_disable_cpuslocked(struct zl_zone *zone);
-void zl_pcp_disable(struct zl_zone *zone);
-int zl_pcp_enable(struct zl_zone *zone);
+void zl_pcp_enable(struct zl_zone *zone);
+void zl_pcp_user_disable(struct zl_zone *zone);
+int zl_pcp_user_enable(struct zl_zone *zone);
 struct page *zl_rmqueue(struct zl_zone *zone, unsigned int order);
 void zl_pcp_show(struct seq_file *m, struct zl_zone *zone);
 
@@ -597,6 +601,10 @@ struct page *zl_alloc_pages(unsigned int order, int nid, unsigned int flags);
 void zl_free_pages(struct page *page, unsigned int order);
 
 /* hotplug.c */
+/* Longest wait for a block's holders (`hotplug`, offline_timeout_ms). */
+#define ZL_OFFLINE_TIMEOUT_MAX_MS	60000
+/* Most pages online_reserve_pages may take from one onlined range. */
+#define ZL_ONLINE_RESERVE_MAX		BIT(20)
 extern unsigned int zl_offline_timeout_ms;
 extern unsigned long zl_online_reserve_pages;
 int zl_hotplug_init(void);
@@ -625,6 +633,8 @@ enum zl_mpol_mode {
 #define ZL_MPOL_STR_MAX		256
 #define ZL_MAX_REGIONS		64
 #define ZL_REGION_MAX_PAGES	BIT(30)
+/* Ranges with a policy in one region: lookups walk them under a spinlock. */
+#define ZL_REGION_MAX_RANGES	256
 
 /**
  * struct zl_mempolicy - a memory policy, immutable once published.
@@ -785,6 +795,9 @@ int zl_ctx_set_weight(struct zl_ctx *ctx, unsigned int nid, unsigned int w);
 void zl_contexts_exit(void);
 
 /* holder.c */
+/* Open `alloc` files at once (EMFILE past it). */
+#define ZL_MAX_ALLOC_FILES	1024
+
 /**
  * struct zl_holder - the pages one open `alloc` file holds, counted per
  * node and freed all at once.
