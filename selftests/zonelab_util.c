@@ -295,18 +295,23 @@ static int run_modprobe(const char *arg1, const char *arg2)
 
 int zl_module_load(void)
 {
+	return zl_module_load_args("");
+}
+
+int zl_module_load_args(const char *args)
+{
 	const char *ko = zl_ko_path();
 	int fd, ret, saved;
 
 	if (!ko) {
 		if (!have_modprobe())
 			return -ENOENT;
-		return run_modprobe("zonelab", NULL);
+		return run_modprobe("zonelab", *args ? args : NULL);
 	}
 	fd = open(ko, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	ret = syscall(SYS_finit_module, fd, "", 0);
+	ret = syscall(SYS_finit_module, fd, args, 0);
 	saved = errno;
 	close(fd);
 	if (ret && saved != EEXIST)

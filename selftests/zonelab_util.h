@@ -81,6 +81,8 @@ bool zl_module_loaded(void);	/* /sys/module/zonelab exists */
 bool zl_debugfs_present(void);	/* ZL_DIR exists */
 bool zl_can_load(void);		/* a .ko path or modprobe is available */
 int zl_module_load(void);	/* 0 or -errno; EEXIST counts as success */
+/* The same with module parameters ("a=1 b=2"); modprobe's errors are -ENOENT. */
+int zl_module_load_args(const char *args);
 int zl_module_unload(void);	/* 0 or -errno; retries while busy */
 const char *zl_ko_path(void);	/* NULL when only modprobe is possible */
 
