@@ -51,6 +51,7 @@
 #include "kselftest_harness.h"
 #pragma GCC diagnostic pop
 #include "zonelab_pool.h"
+#include "zonelab_memhotplug_blocks.h"
 
 #define OFFLINE_TRIES		10
 #define LOOP_ROUNDS		50
@@ -62,8 +63,6 @@
 #define TAKE_WAIT_MS		10000
 /* How long the cancel test waits for zonelab to give its blocks back. */
 #define GIVE_WAIT_MS		20000
-#define PAGE			4096UL
-#define MAX_ZBLOCKS		4096
 /* Anonymous pages mapped to find one in the memory block (cancel). */
 #define CANCEL_MAP_PAGES	1024
 /* Of them, pinned in the memory block (see pin_pages_in()). */
@@ -77,40 +76,12 @@
 static const char no_block_msg[] =
 	"no offline memory block (a pc-dimm with memhp_default_state=offline)";
 
-/* A memory block of /sys/devices/system/memory and its pfn range. */
-struct mblock {
-	int id;			/* memory<id> */
-	int nid;
-	unsigned long start_pfn;
-	unsigned long nr_pages;
-};
-
-/* One line of zonelab's `blocks` file. */
-struct zblock {
-	unsigned long id;
-	int nid;
-	char zone[ZL_ZONE_NAME];
-	unsigned long pages;
-	char state[16];
-};
-
-/* zonelab's blocks inside a memory block. */
-struct range {
-	int nr;			/* blocks in the range */
-	int online;		/* of them, state online */
-	long pages;		/* their pages */
-	unsigned long block_pages;	/* pages of a zonelab block */
-	int nid;		/* node of the first block, -1 if none */
-	char zone[ZL_ZONE_NAME];	/* zone of the first block */
-	int outside;		/* blocks of that node and zone outside the range */
-};
-
 FIXTURE(memhotplug)
 {
 	struct zl_klog_mark mark;
 	struct zl_block blocks[ZL_MAX_BLOCKS];
 	int nr_blocks;
-	struct mblock mb;	/* the memory block the test works on */
+	struct zl_mblock mb;	/* the memory block the test works on */
 	bool onlined;		/* mb is online because of us */
 	long timeout_ms;	/* offline_timeout_ms as found */
 	int alloc_fd;		/* an open `alloc` file, or -1 */
@@ -119,149 +90,7 @@ FIXTURE(memhotplug)
 	struct zl_mask cpus_off;	/* CPUs we took offline */
 };
 
-/* ---- memory blocks and zonelab's blocks ---- */
-
-/* Pages per memory block, from block_size_bytes (hex); -errno on error. */
-static long mem_block_pages(void)
-{
-	char *s = zl_read_file(ZL_MEMORY_SYSFS "/block_size_bytes", NULL), *end;
-	unsigned long bytes;
-
-	if (!s)
-		return -errno;
-	errno = 0;
-	bytes = strtoul(s, &end, 16);
-	if (errno || end == s || (*end && *end != '\n') || !bytes || bytes % PAGE) {
-		free(s);
-		return -EINVAL;
-	}
-	free(s);
-	return bytes / PAGE;
-}
-
-/* Parse `blocks` strictly into @out; the number of blocks or -errno. */
-static int zblocks_read(struct zblock *out, int max, char *err, size_t errlen)
-{
-	char *text = zl_read_file(ZL_BLOCKS, NULL), line[256], again[256];
-	const char *pos = text;
-	struct zblock b;
-	bool no_nl;
-	int nr = 0;
-
-	if (!text) {
-		zl_set_err(err, errlen, "read %s: %s", ZL_BLOCKS, strerror(errno));
-		return -errno;
-	}
-	while (zl_next_line(&pos, line, sizeof(line), &no_nl)) {
-		if (no_nl || sscanf(line, "block %lu node %d zone %15s pages %lu state %15s",
-				    &b.id, &b.nid, b.zone, &b.pages, b.state) != 5)
-			goto bad;
-		snprintf(again, sizeof(again), "block %lu node %d zone %s pages %lu state %s",
-			 b.id, b.nid, b.zone, b.pages, b.state);
-		if (strcmp(again, line) || !b.pages ||
-		    (strcmp(b.state, "online") && strcmp(b.state, "offline") &&
-		     strcmp(b.state, "going-offline")))
-			goto bad;
-		if (nr >= max) {
-			zl_set_err(err, errlen, "more than %d blocks", max);
-			free(text);
-			return -E2BIG;
-		}
-		out[nr++] = b;
-	}
-	free(text);
-	return nr;
-bad:
-	zl_set_err(err, errlen, "blocks: bad line '%s'", line);
-	free(text);
-	return -EINVAL;
-}
-
-static bool zblock_in(const struct zblock *b, const struct mblock *mb)
-{
-	return b->id * b->pages >= mb->start_pfn &&
-	       b->id * b->pages < mb->start_pfn + mb->nr_pages;
-}
-
-/* zonelab's blocks inside @mb: 0 or -errno with @err set. */
-static int range_read(const struct mblock *mb, struct range *r, char *err, size_t errlen)
-{
-	struct zblock *all = calloc(MAX_ZBLOCKS, sizeof(*all));
-	int nr, i;
-
-	memset(r, 0, sizeof(*r));
-	r->nid = -1;
-	if (!all)
-		return -ENOMEM;
-	nr = zblocks_read(all, MAX_ZBLOCKS, err, errlen);
-	for (i = 0; i < nr; i++) {
-		if (!zblock_in(&all[i], mb))
-			continue;
-		if (r->nid < 0) {
-			r->nid = all[i].nid;
-			zl_copy_str(r->zone, sizeof(r->zone), all[i].zone);
-		}
-		r->nr++;
-		r->online += !strcmp(all[i].state, "online");
-		r->pages += all[i].pages;
-		r->block_pages = all[i].pages;
-	}
-	for (i = 0; i < nr && r->nid >= 0; i++)
-		if (!zblock_in(&all[i], mb) && all[i].nid == r->nid &&
-		    !strcmp(all[i].zone, r->zone))
-			r->outside++;
-	free(all);
-	return nr < 0 ? nr : 0;
-}
-
-/* The zonelab block holding @pfn, or -1 (none, or `blocks` unreadable). */
-static long zblock_of_pfn(unsigned long pfn)
-{
-	struct zblock *all = calloc(MAX_ZBLOCKS, sizeof(*all));
-	long id = -1;
-	int nr, i;
-
-	if (!all)
-		return -1;
-	nr = zblocks_read(all, MAX_ZBLOCKS, NULL, 0);
-	for (i = 0; i < nr; i++)
-		if (pfn >= all[i].id * all[i].pages && pfn < (all[i].id + 1) * all[i].pages)
-			id = all[i].id;
-	free(all);
-	return id;
-}
-
-/*
- * The first offline memory block of a node without zonelab memory when
- * there is one (a memoryless node): zonelab's lists change with it, and a
- * thisnode allocation there can only come from the new memory.  Else of a
- * node where zonelab holds no Normal memory (hot-plugged memory onlined
- * into a kernel zone goes there, and a test that could not offline its
- * memory block leaves zonelab blocks in it), else the first.
- */
-static void pick_block(FIXTURE_DATA(memhotplug) *self, long pages)
-{
-	struct zl_zoneinfo *zi = zl_zoneinfo_get();
-	int i, rank, pick = 0, best = 3;
-
-	for (i = 0; zi && i < self->nr_blocks; i++) {
-		const struct zl_zi_zone *z = zl_zoneinfo_find(zi, self->blocks[i].nid, "Normal");
-
-		if (self->blocks[i].nid < 0)
-			continue;
-		rank = !zl_zi_node_has_pages(zi, self->blocks[i].nid) ? 0 :
-		       !z || !z->managed ? 1 : 2;
-		if (rank < best) {
-			best = rank;
-			pick = i;
-		}
-	}
-	free(zi);
-	self->mb.id = self->blocks[pick].id;
-	self->mb.nid = self->blocks[pick].nid;
-	self->mb.nr_pages = pages;
-	self->mb.start_pfn = (unsigned long)self->mb.id * pages;
-}
+/* ---- keeping the kernel off the memory block ---- */
 
 /* Keep this task's own allocations (page tables, slab) off node @nid. */
 static void pin_away_from_node(int nid)
@@ -306,6 +135,8 @@ static void quiet_node(struct __test_metadata *_metadata,
 	pin_away_from_node(nid);
 }
 
+/* ---- parameters, stats and stress ---- */
+
 static int set_param(const char *path, long val)
 {
 	char buf[32];
@@ -340,68 +171,7 @@ static long stress_value(const char *key)
 	return val;
 }
 
-/* ---- the kernel log ---- */
-
-/*
- * "zonelab: reserved <n> pages from pfn <start>-<end>" for @mb after @m:
- * the take work is done.  0 with *@pages set, or -ETIMEDOUT.
- */
-static int wait_reserved(const struct mblock *mb, const struct zl_klog_mark *m,
-			 long *pages, int timeout_ms)
-{
-	long long deadline = zl_now_ms() + timeout_ms;
-	char key[64];
-
-	snprintf(key, sizeof(key), " pages from pfn %#lx-", mb->start_pfn);
-	do {
-		char *since = zl_klog_since(m, NULL), *p;
-
-		p = since ? strstr(since, "zonelab: reserved ") : NULL;
-		for (; p; p = strstr(p + 1, "zonelab: reserved ")) {
-			char *end;
-			long n = strtol(p + strlen("zonelab: reserved "), &end, 10);
-
-			if (!strncmp(end, key, strlen(key))) {
-				*pages = n;
-				free(since);
-				return 0;
-			}
-		}
-		free(since);
-		zl_sleep_ms(100);
-	} while (zl_now_ms() < deadline);
-	return -ETIMEDOUT;
-}
-
-/*
- * The last page the kernel reported after @m ("page:... pfn:0x..." then
- * "page dumped because: <reason>", as set_migratetype_isolate() does when
- * a pageblock holds an unmovable page).  true with *@pfn and @reason set.
- */
-static bool reported_page(const struct zl_klog_mark *m, unsigned long *pfn,
-			  char *reason, size_t size)
-{
-	char *since = zl_klog_since(m, NULL), line[1024];
-	const char *pos = since, *p;
-	unsigned long last = 0;
-	bool have = false, found = false;
-
-	while (since && zl_next_line(&pos, line, sizeof(line), NULL)) {
-		p = strstr(line, " pfn:0x");
-		if (strstr(line, "page:") && p) {
-			last = strtoul(p + strlen(" pfn:"), NULL, 16);
-			have = true;
-		}
-		p = strstr(line, "page dumped because: ");
-		if (p && have) {
-			*pfn = last;
-			zl_copy_str(reason, size, p + strlen("page dumped because: "));
-			found = true;
-		}
-	}
-	free(since);
-	return found;
-}
+/* ---- offlining, explained ---- */
 
 /*
  * Offline @mb, retrying on EBUSY/EAGAIN while the page the kernel found
@@ -409,7 +179,7 @@ static bool reported_page(const struct zl_klog_mark *m, unsigned long *pfn,
  * page: then the kernel refused the range before it sent
  * MEM_GOING_OFFLINE, and zonelab never had a chance to give it back.
  */
-static int offline_explained(struct __test_metadata *_metadata, const struct mblock *mb,
+static int offline_explained(struct __test_metadata *_metadata, const struct zl_mblock *mb,
 			     int tries)
 {
 	struct zl_klog_mark m;
@@ -423,9 +193,9 @@ static int offline_explained(struct __test_metadata *_metadata, const struct mbl
 		err = zl_block_set_state(mb->id, "offline");
 		if (!err || (err != -EBUSY && err != -EAGAIN))
 			return err;
-		if (!reported_page(&m, &pfn, reason, sizeof(reason))) {
+		if (!zl_reported_page(&m, &pfn, reason, sizeof(reason))) {
 			TH_LOG("offline memory%d: %s, no page reported", mb->id, strerror(-err));
-		} else if ((id = zblock_of_pfn(pfn)) >= 0) {
+		} else if ((id = zl_zblock_of_pfn(pfn)) >= 0) {
 			TH_LOG("offline memory%d: %s: the kernel found pfn %#lx '%s', a page of "
 			       "zonelab block %ld: it refused the range before MEM_GOING_OFFLINE "
 			       "(zonelab's pages must look offlineable, e.g. PageOffline, for the "
@@ -510,9 +280,9 @@ static bool node_has_memory(int nid)
  */
 static bool online_kernel_reserved(struct __test_metadata *_metadata,
 				   FIXTURE_DATA(memhotplug) *self, long reserve,
-				   struct range *r)
+				   struct zl_range *r)
 {
-	const struct mblock *mb = &self->mb;
+	const struct zl_mblock *mb = &self->mb;
 	struct zl_klog_mark m;
 	char err[256] = "", path[128], *zones;
 	long taken = 0;
@@ -536,10 +306,10 @@ static bool online_kernel_reserved(struct __test_metadata *_metadata,
 	       zones ? strtok(zones, "\n") : "?");
 	free(zones);
 
-	ASSERT_EQ(0, wait_reserved(mb, &m, &taken, TAKE_WAIT_MS))
+	ASSERT_EQ(0, zl_wait_reserved(mb, &m, &taken, TAKE_WAIT_MS))
 		TH_LOG("zonelab reserved nothing of memory%d within %d ms "
 		       "(online_reserve_pages %ld)", mb->id, TAKE_WAIT_MS, reserve);
-	ASSERT_EQ(0, range_read(mb, r, err, sizeof(err))) TH_LOG("%s", err);
+	ASSERT_EQ(0, zl_range_read(mb, r, err, sizeof(err))) TH_LOG("%s", err);
 	TH_LOG("zonelab took %d blocks, %ld pages, of memory%d into %d/%s", r->nr, r->pages,
 	       mb->id, r->nid, r->zone);
 	ASSERT_LT(0, r->nr);
@@ -573,7 +343,7 @@ static void zone_pages(struct __test_metadata *_metadata, int nid, const char *z
  * memory (DMA32 only in these guests) the new zone is its highest, which
  * zonelists put first.  false (skipped) otherwise.
  */
-static bool range_zone_first(struct __test_metadata *_metadata, const struct range *r)
+static bool range_zone_first(struct __test_metadata *_metadata, const struct zl_range *r)
 {
 	struct zl_zonelists *zl = zl_zonelists_alloc();
 	char err[256] = "";
@@ -599,15 +369,6 @@ static bool range_zone_first(struct __test_metadata *_metadata, const struct ran
 	return true;
 }
 
-static int order_of(unsigned long pages)
-{
-	int order = 0;
-
-	while ((1UL << order) < pages)
-		order++;
-	return order;
-}
-
 /* ---- the fixture ---- */
 
 FIXTURE_SETUP(memhotplug)
@@ -619,10 +380,10 @@ FIXTURE_SETUP(memhotplug)
 	self->timeout_ms = -1;
 	zl_klog_mark(&self->mark);
 	self->nr_blocks = zl_offline_blocks(self->blocks, ZL_MAX_BLOCKS);
-	pages = mem_block_pages();
+	pages = zl_mem_block_pages();
 	ASSERT_LT(0, pages) TH_LOG("block_size_bytes: %s", strerror(-pages));
 	if (self->nr_blocks > 0)
-		pick_block(self, pages);
+		zl_mblock_pick(self->blocks, self->nr_blocks, pages, &self->mb);
 	self->timeout_ms = zl_param("offline_timeout_ms");
 	ASSERT_LE(0, self->timeout_ms) TH_LOG("no offline_timeout_ms parameter");
 	ASSERT_EQ(0, zl_param("online_reserve_pages"))
@@ -632,7 +393,7 @@ FIXTURE_SETUP(memhotplug)
 FIXTURE_TEARDOWN(memhotplug)
 {
 	char state[32], err[256] = "";
-	struct range r;
+	struct zl_range r;
 	int cpu;
 
 	EXPECT_EQ(0, zl_cmd(ZL_STRESS, "stop"));
@@ -654,7 +415,7 @@ FIXTURE_TEARDOWN(memhotplug)
 			TH_LOG("could not put memory%d back offline", self->mb.id);
 	}
 	if (self->onlined) {
-		EXPECT_EQ(0, range_read(&self->mb, &r, err, sizeof(err))) TH_LOG("%s", err);
+		EXPECT_EQ(0, zl_range_read(&self->mb, &r, err, sizeof(err))) TH_LOG("%s", err);
 		EXPECT_EQ(0, r.nr) TH_LOG("zonelab blocks left in memory%d", self->mb.id);
 	}
 	zl_for_each_bit(cpu, &self->cpus_off, ZL_MASK_BITS)
@@ -662,55 +423,60 @@ FIXTURE_TEARDOWN(memhotplug)
 	EXPECT_EQ(0, zl_klog_new_bad(&self->mark));
 }
 
-/*
- * The 2017 experiment: a movable memory block onlined and offlined in a
- * loop while stress allocates from its node on every CPU with the pool
- * near exhaustion; no premature OOM, no page lost, lists the kernel's.
- */
-TEST_F_TIMEOUT(memhotplug, loop_2017, 600)
-{
-	const struct mblock *mb = &self->mb;
-	struct zl_zoneinfo *zi;
-	struct zl_stats before, after;
-	struct zl_mask cpus;
-	long pool, hold, ops, fails, sum = 0;
-	long long t0, t1, t2, ms, rate100, online_ms = 0, offline_max = 0;
-	int nr_cpus, round, err, i, offline_slow = 0;
-	char list[256], cmd[512];
-	bool had_memory;
+/* ---- loop_2017 ---- */
 
-	if (self->nr_blocks <= 0)
-		SKIP(return, "%s", no_block_msg);
+/*
+ * loop_2017's stress into @cmd: a thread on every online CPU, allocating
+ * from the memory block's node, together holding LOOP_HOLD_PERCENT of the
+ * pool.  The number of CPUs, with *@pool the pool's pages.
+ */
+static int loop_stress_cmd(struct __test_metadata *_metadata, const struct zl_mblock *mb,
+			   char *cmd, size_t size, long *pool)
+{
+	struct zl_zoneinfo *zi;
+	struct zl_mask cpus;
+	char list[256];
+	int nr_cpus;
+	long hold;
+
 	nr_cpus = zl_online_cpus(&cpus);
 	ASSERT_LT(0, nr_cpus);
 	zi = zl_zoneinfo_get();
 	ASSERT_NE(NULL, zi);
-	pool = zl_zi_managed(zi, -1);
+	*pool = zl_zi_managed(zi, -1);
 	free(zi);
-	ASSERT_LT(0, pool);
+	ASSERT_LT(0, *pool);
 
 	/* An allocation of order 0..3 averages 15/4 pages. */
-	hold = pool * LOOP_HOLD_PERCENT * 4 / (100 * 15 * nr_cpus);
+	hold = *pool * LOOP_HOLD_PERCENT * 4 / (100 * 15 * nr_cpus);
 	if (hold < 1)
 		hold = 1;
-	snprintf(cmd, sizeof(cmd), "start threads=%d order_max=%d hold=%ld node=%d cpus=%s",
+	snprintf(cmd, size, "start threads=%d order_max=%d hold=%ld node=%d cpus=%s",
 		 nr_cpus, LOOP_ORDER_MAX, hold, mb->nid,
 		 zl_format_list(&cpus, list, sizeof(list)));
 	TH_LOG("memory%d (node %d%s), pool %ld pages: stress '%s'", mb->id, mb->nid,
-	       node_has_memory(mb->nid) ? "" : ", memoryless", pool, cmd);
+	       node_has_memory(mb->nid) ? "" : ", memoryless", *pool, cmd);
+	return nr_cpus;
+}
 
-	ASSERT_EQ(0, zl_stats_read(&before));
-	ops = stress_value("ops");
-	fails = stress_value("fails");
-	ASSERT_EQ(0, zl_cmd(ZL_STRESS, cmd));
-	zl_sleep_ms(200);
+/*
+ * LOOP_ROUNDS rounds of online_movable and offline of the memory block,
+ * timed, while the stress runs on @nr_cpus CPUs.  false when the kernel
+ * refused the first online: the test is skipped.
+ */
+static bool loop_rounds(struct __test_metadata *_metadata, FIXTURE_DATA(memhotplug) *self,
+			int nr_cpus)
+{
+	const struct zl_mblock *mb = &self->mb;
+	long long t0, t1, t2, ms, rate100, online_ms = 0, offline_max = 0;
+	int round, err, offline_slow = 0;
 
 	t0 = zl_now_ms();
 	for (round = 0; round < LOOP_ROUNDS; round++) {
 		t1 = zl_now_ms();
 		err = zl_block_set_state(mb->id, "online_movable");
 		if (!round && (err == -EINVAL || err == -EPERM))
-			SKIP(return, "the kernel refused online_movable of memory%d: %s",
+			SKIP(return false, "the kernel refused online_movable of memory%d: %s",
 			     mb->id, strerror(-err));
 		ASSERT_EQ(0, err)
 			TH_LOG("round %d: online_movable memory%d: %s", round, mb->id,
@@ -734,6 +500,81 @@ TEST_F_TIMEOUT(memhotplug, loop_2017, 600)
 		       LOOP_ROUNDS, ms, rate100 / 100, rate100 % 100, nr_cpus, online_ms,
 		       offline_max, offline_slow);
 	fflush(stdout);		/* the harness's child ends in _exit() */
+	return true;
+}
+
+/*
+ * What the stress did (@ops, @fails) and zonelab counted between @before
+ * and @after: no premature OOM, and the memory events of every round.
+ */
+static void loop_expect_stats(struct __test_metadata *_metadata, const struct zl_mblock *mb,
+			      const struct zl_stats *before, const struct zl_stats *after,
+			      long ops, long fails)
+{
+	TH_LOG("stress: %ld ops, %ld fails; alloc_fail +%lld, rebuilds +%lld, "
+	       "rebuild_skipped +%lld, zonelist_missed_zone +%lld, zonelist_double_visit +%lld",
+	       ops, fails,
+	       stat_of(_metadata, after, "alloc_fail") - stat_of(_metadata, before, "alloc_fail"),
+	       zl_stat(after, "rebuilds") - zl_stat(before, "rebuilds"),
+	       zl_stat(after, "rebuild_skipped") - zl_stat(before, "rebuild_skipped"),
+	       zl_stat(after, "zonelist_missed_zone") - zl_stat(before, "zonelist_missed_zone"),
+	       zl_stat(after, "zonelist_double_visit") -
+	       zl_stat(before, "zonelist_double_visit"));
+	EXPECT_EQ(stat_of(_metadata, before, "premature_oom"),
+		  stat_of(_metadata, after, "premature_oom"))
+		TH_LOG("premature OOMs while memory%d went on- and offline", mb->id);
+	EXPECT_LE(2 * (LOOP_ROUNDS + 1), zl_stat(after, "memory_events") -
+					 zl_stat(before, "memory_events"));
+}
+
+/* Every page is back: drained, each zone wholly free, @pool as reserved. */
+static void loop_expect_whole(struct __test_metadata *_metadata, long pool,
+			      const struct zl_stats *after)
+{
+	struct zl_zoneinfo *zi = zl_zoneinfo_alloc();
+	long sum = 0;
+	int i;
+
+	ASSERT_NE(NULL, zi);
+	ASSERT_EQ(0, zl_zoneinfo_drained(zi));
+	for (i = 0; i < zi->nr; i++) {
+		EXPECT_EQ(zi->zone[i].managed, zi->zone[i].free)
+			TH_LOG("zone %d/%s: %ld of %ld pages not free after stop", zi->zone[i].nid,
+			       zi->zone[i].name, zi->zone[i].managed - zi->zone[i].free,
+			       zi->zone[i].managed);
+		sum += zi->zone[i].managed;
+	}
+	free(zi);
+	EXPECT_EQ(pool, sum);
+	EXPECT_EQ(stat_of(_metadata, after, "pages_reserved") -
+		  stat_of(_metadata, after, "pages_returned"), sum);
+}
+
+/*
+ * The 2017 experiment: a movable memory block onlined and offlined in a
+ * loop while stress allocates from its node on every CPU with the pool
+ * near exhaustion; no premature OOM, no page lost, lists the kernel's.
+ */
+TEST_F_TIMEOUT(memhotplug, loop_2017, 600)
+{
+	const struct zl_mblock *mb = &self->mb;
+	struct zl_stats before, after;
+	long pool, ops, fails;
+	char cmd[512];
+	bool had_memory;
+	int nr_cpus;
+
+	if (self->nr_blocks <= 0)
+		SKIP(return, "%s", no_block_msg);
+	nr_cpus = loop_stress_cmd(_metadata, mb, cmd, sizeof(cmd), &pool);
+
+	ASSERT_EQ(0, zl_stats_read(&before));
+	ops = stress_value("ops");
+	fails = stress_value("fails");
+	ASSERT_EQ(0, zl_cmd(ZL_STRESS, cmd));
+	zl_sleep_ms(200);
+	if (!loop_rounds(_metadata, self, nr_cpus))
+		return;
 
 	/* One more round, checked: the lists after an online and an offline. */
 	ASSERT_EQ(0, zl_block_set_state(mb->id, "online_movable"));
@@ -748,37 +589,11 @@ TEST_F_TIMEOUT(memhotplug, loop_2017, 600)
 	fails = stress_value("fails") - fails;
 	ASSERT_EQ(0, zl_cmd(ZL_STRESS, "stop"));
 	ASSERT_EQ(0, zl_stats_read(&after));
-	TH_LOG("stress: %ld ops, %ld fails; alloc_fail +%lld, rebuilds +%lld, "
-	       "rebuild_skipped +%lld, zonelist_missed_zone +%lld, zonelist_double_visit +%lld",
-	       ops, fails,
-	       stat_of(_metadata, &after, "alloc_fail") - stat_of(_metadata, &before, "alloc_fail"),
-	       zl_stat(&after, "rebuilds") - zl_stat(&before, "rebuilds"),
-	       zl_stat(&after, "rebuild_skipped") - zl_stat(&before, "rebuild_skipped"),
-	       zl_stat(&after, "zonelist_missed_zone") - zl_stat(&before, "zonelist_missed_zone"),
-	       zl_stat(&after, "zonelist_double_visit") -
-	       zl_stat(&before, "zonelist_double_visit"));
-	EXPECT_EQ(stat_of(_metadata, &before, "premature_oom"),
-		  stat_of(_metadata, &after, "premature_oom"))
-		TH_LOG("premature OOMs while memory%d went on- and offline", mb->id);
-	EXPECT_LE(2 * (LOOP_ROUNDS + 1), zl_stat(&after, "memory_events") -
-					 zl_stat(&before, "memory_events"));
-
-	/* Every page is back: drained, each zone wholly free, pool as reserved. */
-	zi = zl_zoneinfo_alloc();
-	ASSERT_NE(NULL, zi);
-	ASSERT_EQ(0, zl_zoneinfo_drained(zi));
-	for (i = 0; i < zi->nr; i++) {
-		EXPECT_EQ(zi->zone[i].managed, zi->zone[i].free)
-			TH_LOG("zone %d/%s: %ld of %ld pages not free after stop", zi->zone[i].nid,
-			       zi->zone[i].name, zi->zone[i].managed - zi->zone[i].free,
-			       zi->zone[i].managed);
-		sum += zi->zone[i].managed;
-	}
-	free(zi);
-	EXPECT_EQ(pool, sum);
-	EXPECT_EQ(stat_of(_metadata, &after, "pages_reserved") -
-		  stat_of(_metadata, &after, "pages_returned"), sum);
+	loop_expect_stats(_metadata, mb, &before, &after, ops, fails);
+	loop_expect_whole(_metadata, pool, &after);
 }
+
+/* ---- give_back ---- */
 
 /*
  * Memory onlined into a kernel zone with online_reserve_pages set: zonelab
@@ -786,9 +601,9 @@ TEST_F_TIMEOUT(memhotplug, loop_2017, 600)
  */
 TEST_F_TIMEOUT(memhotplug, give_back, 300)
 {
-	const struct mblock *mb = &self->mb;
+	const struct zl_mblock *mb = &self->mb;
 	struct zl_stats before, after;
-	struct range r, left;
+	struct zl_range r, left;
 	char err[256] = "";
 	bool had_memory;
 
@@ -805,7 +620,7 @@ TEST_F_TIMEOUT(memhotplug, give_back, 300)
 	self->onlined = false;
 	ASSERT_EQ(0, zl_stats_read(&after));
 
-	ASSERT_EQ(0, range_read(mb, &left, err, sizeof(err))) TH_LOG("%s", err);
+	ASSERT_EQ(0, zl_range_read(mb, &left, err, sizeof(err))) TH_LOG("%s", err);
 	EXPECT_EQ(0, left.nr) TH_LOG("zonelab blocks left in offline memory%d", mb->id);
 	EXPECT_EQ(stat_of(_metadata, &before, "pages_returned") + r.pages,
 		  stat_of(_metadata, &after, "pages_returned"));
@@ -817,41 +632,42 @@ TEST_F_TIMEOUT(memhotplug, give_back, 300)
 		    "offline gave zonelab's blocks back");
 }
 
+/* ---- veto_busy ---- */
+
 /*
- * A held zonelab block makes zonelab veto the offline after
- * offline_timeout_ms (EBUSY); its blocks stay online and allocatable, and
- * once freed the offline succeeds.
+ * Hold one whole zonelab block (@order) of the memory block: of zone
+ * @r->nid/@r->zone, which range_zone_first() found first in its node's
+ * thisnode list and holding nothing else.
  */
-TEST_F_TIMEOUT(memhotplug, veto_busy, 300)
+static void hold_block(struct __test_metadata *_metadata, FIXTURE_DATA(memhotplug) *self,
+		       const struct zl_range *r, int order)
 {
-	const struct mblock *mb = &self->mb;
-	struct zl_stats before, after;
-	long managed, unheld, ms;
-	struct range r, again;
-	char state[32], err[256] = "", reason[128];
-	unsigned long pfn;
-	struct zl_klog_mark m;
-	long long t0;
-	int order, ret;
+	long managed, unheld;
 
-	if (self->nr_blocks <= 0)
-		SKIP(return, "%s", no_block_msg);
-	if (!online_kernel_reserved(_metadata, self, mb->nr_pages, &r))
-		return;
-	if (!range_zone_first(_metadata, &r))
-		return;
-	order = order_of(r.block_pages);
-	ASSERT_EQ(0, set_param(PARAM_TIMEOUT, VETO_TIMEOUT_MS));
-
-	/* Hold one whole block of the memory block. */
 	self->alloc_fd = zl_alloc_open();
 	ASSERT_LE(0, self->alloc_fd);
 	ASSERT_EQ(0, zl_alloc_cmd(self->alloc_fd, "alloc 1 order=%d node=%d thisnode",
-				  order, mb->nid));
-	zone_pages(_metadata, r.nid, r.zone, &managed, &unheld);
-	ASSERT_EQ(r.pages, managed);
-	ASSERT_EQ(r.pages - (long)r.block_pages, unheld)
-		TH_LOG("the held block is not one of zone %d/%s", r.nid, r.zone);
+				  order, self->mb.nid));
+	zone_pages(_metadata, r->nid, r->zone, &managed, &unheld);
+	ASSERT_EQ(r->pages, managed);
+	ASSERT_EQ(r->pages - (long)r->block_pages, unheld)
+		TH_LOG("the held block is not one of zone %d/%s", r->nid, r->zone);
+}
+
+/*
+ * Offline the memory block with a block held: zonelab vetoes it (EBUSY)
+ * after offline_timeout_ms, counts the veto and returns no page.
+ */
+static void offline_vetoed(struct __test_metadata *_metadata, FIXTURE_DATA(memhotplug) *self)
+{
+	const struct zl_mblock *mb = &self->mb;
+	struct zl_stats before, after;
+	struct zl_klog_mark m;
+	char reason[128];
+	unsigned long pfn;
+	long long t0;
+	long ms;
+	int ret;
 
 	ASSERT_EQ(0, zl_stats_read(&before));
 	zl_klog_mark(&m);
@@ -861,9 +677,9 @@ TEST_F_TIMEOUT(memhotplug, veto_busy, 300)
 	if (!ret)
 		self->onlined = false;
 	ASSERT_EQ(0, zl_stats_read(&after));
-	if (reported_page(&m, &pfn, reason, sizeof(reason)))
+	if (zl_reported_page(&m, &pfn, reason, sizeof(reason)))
 		TH_LOG("the kernel reported pfn %#lx '%s' (zonelab block %ld)", pfn, reason,
-		       zblock_of_pfn(pfn));
+		       zl_zblock_of_pfn(pfn));
 	ASSERT_EQ(-EBUSY, ret)
 		TH_LOG("offline of memory%d with a held zonelab block: %s", mb->id,
 		       ret ? strerror(-ret) : "succeeded");
@@ -875,11 +691,37 @@ TEST_F_TIMEOUT(memhotplug, veto_busy, 300)
 	EXPECT_LE(VETO_TIMEOUT_MS - 20, ms)
 		TH_LOG("vetoed after %ld ms, before offline_timeout_ms %d", ms, VETO_TIMEOUT_MS);
 	TH_LOG("vetoed after %ld ms (offline_timeout_ms %d)", ms, VETO_TIMEOUT_MS);
+}
+
+/*
+ * A held zonelab block makes zonelab veto the offline after
+ * offline_timeout_ms (EBUSY); its blocks stay online and allocatable, and
+ * once freed the offline succeeds.
+ */
+TEST_F_TIMEOUT(memhotplug, veto_busy, 300)
+{
+	const struct zl_mblock *mb = &self->mb;
+	struct zl_stats before, after;
+	long managed, unheld;
+	struct zl_range r, again;
+	char state[32], err[256] = "";
+	int order;
+
+	if (self->nr_blocks <= 0)
+		SKIP(return, "%s", no_block_msg);
+	if (!online_kernel_reserved(_metadata, self, mb->nr_pages, &r))
+		return;
+	if (!range_zone_first(_metadata, &r))
+		return;
+	order = zl_order_of(r.block_pages);
+	ASSERT_EQ(0, set_param(PARAM_TIMEOUT, VETO_TIMEOUT_MS));
+	hold_block(_metadata, self, &r, order);
+	offline_vetoed(_metadata, self);
 
 	/* Back online, whole, and allocatable. */
 	ASSERT_EQ(0, zl_block_state(mb->id, state, sizeof(state)));
 	EXPECT_STREQ("online", state);
-	ASSERT_EQ(0, range_read(mb, &again, err, sizeof(err))) TH_LOG("%s", err);
+	ASSERT_EQ(0, zl_range_read(mb, &again, err, sizeof(err))) TH_LOG("%s", err);
 	EXPECT_EQ(r.nr, again.nr);
 	EXPECT_EQ(again.nr, again.online) TH_LOG("blocks of memory%d not online after the veto",
 						 mb->id);
@@ -896,7 +738,7 @@ TEST_F_TIMEOUT(memhotplug, veto_busy, 300)
 	ASSERT_EQ(0, offline_explained(_metadata, mb, OFFLINE_TRIES));
 	self->onlined = false;
 	ASSERT_EQ(0, zl_stats_read(&after));
-	ASSERT_EQ(0, range_read(mb, &again, err, sizeof(err))) TH_LOG("%s", err);
+	ASSERT_EQ(0, zl_range_read(mb, &again, err, sizeof(err))) TH_LOG("%s", err);
 	EXPECT_EQ(0, again.nr);
 	EXPECT_EQ(stat_of(_metadata, &before, "pages_returned") + r.pages,
 		  stat_of(_metadata, &after, "pages_returned"));
@@ -951,7 +793,7 @@ static unsigned long pfn_of(int pagemap, const void *addr)
 static unsigned long pin_pages_in(struct __test_metadata *_metadata,
 				  FIXTURE_DATA(memhotplug) *self)
 {
-	const struct mblock *mb = &self->mb;
+	const struct zl_mblock *mb = &self->mb;
 	unsigned long mask[2] = { 0 }, pfn, first = 0;
 	struct iovec iov[CANCEL_PIN_PAGES];
 	int pagemap, i, nr = 0;
@@ -994,22 +836,95 @@ static unsigned long pin_pages_in(struct __test_metadata *_metadata,
 }
 
 /*
+ * Offline the memory block in a thread, @o, and once zonelab has given its
+ * blocks back (or GIVE_WAIT_MS passed) stop it with SIGUSR1, repeated
+ * until the offline returns.  @m: the kernel log before it started.
+ */
+static void offline_interrupted(struct __test_metadata *_metadata,
+				const struct zl_mblock *mb, struct offliner *o,
+				struct zl_klog_mark *m)
+{
+	struct sigaction sa = { .sa_handler = on_signal }, old;
+	long long deadline;
+	struct zl_range again;
+	char err[256] = "";
+	pthread_t thread;
+
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, &old));	/* no SA_RESTART */
+	zl_klog_mark(m);
+	ASSERT_EQ(0, pthread_create(&thread, NULL, offliner_fn, o));
+
+	/*
+	 * zonelab has given its blocks back (they read offline: their page
+	 * references dropped, not returned): now the kernel loops on the pin.
+	 */
+	deadline = zl_now_ms() + GIVE_WAIT_MS;
+	while (!o->done && zl_now_ms() < deadline) {
+		if (!zl_range_read(mb, &again, err, sizeof(err)) && !again.online)
+			break;
+		zl_sleep_ms(50);
+	}
+	zl_sleep_ms(300);
+	/* A signal between the thread's syscalls is lost: repeat it. */
+	deadline = zl_now_ms() + GIVE_WAIT_MS;
+	while (!o->done && zl_now_ms() < deadline) {
+		pthread_kill(thread, SIGUSR1);
+		zl_sleep_ms(100);
+	}
+	ASSERT_TRUE(o->done) TH_LOG("the offline of memory%d ignored signals", mb->id);
+	pthread_join(thread, NULL);
+	sigaction(SIGUSR1, &old, NULL);
+}
+
+/*
+ * MEM_CANCEL_OFFLINE: zonelab takes every block of @r back, online, with
+ * no page reserved anew (@before: the stats before the offline); the
+ * memory block is online and zonelab's lists agree with the kernel's.
+ */
+static void expect_taken_back(struct __test_metadata *_metadata, const struct zl_mblock *mb,
+			      const struct zl_range *r, const struct zl_stats *before)
+{
+	struct zl_stats after;
+	long long deadline;
+	struct zl_range again;
+	char err[256] = "", state[32];
+	long managed, unheld;
+
+	deadline = zl_now_ms() + TAKE_WAIT_MS;
+	do {
+		ASSERT_EQ(0, zl_range_read(mb, &again, err, sizeof(err))) TH_LOG("%s", err);
+		if (again.nr == r->nr && again.online == r->nr)
+			break;
+		zl_sleep_ms(100);
+	} while (zl_now_ms() < deadline);
+	EXPECT_EQ(r->nr, again.nr) TH_LOG("zonelab did not take its blocks back after the cancel");
+	EXPECT_EQ(again.nr, again.online);
+	ASSERT_EQ(0, zl_stats_read(&after));
+	EXPECT_EQ(stat_of(_metadata, before, "pages_reserved"),
+		  stat_of(_metadata, &after, "pages_reserved"));
+	EXPECT_EQ(stat_of(_metadata, before, "blocks_onlined") + r->nr,
+		  stat_of(_metadata, &after, "blocks_onlined"));
+	ASSERT_EQ(0, zl_block_state(mb->id, state, sizeof(state)));
+	EXPECT_STREQ("online", state);
+	zone_pages(_metadata, r->nid, r->zone, &managed, &unheld);
+	if (!r->outside)
+		EXPECT_EQ(r->pages, managed);
+	check_agree(_metadata, false, "after MEM_CANCEL_OFFLINE");
+}
+
+/*
  * The kernel's offline fails after zonelab gave its blocks back in
  * MEM_GOING_OFFLINE (pinned pages the offline cannot migrate, then a
  * signal): MEM_CANCEL_OFFLINE, and zonelab takes the blocks back.
  */
 TEST_F_TIMEOUT(memhotplug, cancel, 600)
 {
-	const struct mblock *mb = &self->mb;
+	const struct zl_mblock *mb = &self->mb;
 	struct offliner o = { .id = mb->id };
-	struct sigaction sa = { .sa_handler = on_signal }, old;
 	struct zl_stats before, after;
-	long long deadline;
-	struct range r, again;
-	char err[256] = "", state[32], reason[128];
-	long managed, unheld;
+	struct zl_range r, again;
+	char err[256] = "", reason[128];
 	struct zl_klog_mark m;
-	pthread_t thread;
 	unsigned long pfn, bad;
 
 	if (self->nr_blocks <= 0)
@@ -1023,30 +938,7 @@ TEST_F_TIMEOUT(memhotplug, cancel, 600)
 		     CANCEL_PIN_PAGES, CANCEL_MAP_PAGES, mb->nid, mb->id);
 
 	ASSERT_EQ(0, zl_stats_read(&before));
-	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, &old));	/* no SA_RESTART */
-	zl_klog_mark(&m);
-	ASSERT_EQ(0, pthread_create(&thread, NULL, offliner_fn, &o));
-
-	/*
-	 * zonelab has given its blocks back (they read offline: their page
-	 * references dropped, not returned): now the kernel loops on the pin.
-	 */
-	deadline = zl_now_ms() + GIVE_WAIT_MS;
-	while (!o.done && zl_now_ms() < deadline) {
-		if (!range_read(mb, &again, err, sizeof(err)) && !again.online)
-			break;
-		zl_sleep_ms(50);
-	}
-	zl_sleep_ms(300);
-	/* A signal between the thread's syscalls is lost: repeat it. */
-	deadline = zl_now_ms() + GIVE_WAIT_MS;
-	while (!o.done && zl_now_ms() < deadline) {
-		pthread_kill(thread, SIGUSR1);
-		zl_sleep_ms(100);
-	}
-	ASSERT_TRUE(o.done) TH_LOG("the offline of memory%d ignored signals", mb->id);
-	pthread_join(thread, NULL);
-	sigaction(SIGUSR1, &old, NULL);
+	offline_interrupted(_metadata, mb, &o, &m);
 	if (!o.err) {
 		self->onlined = false;
 		SKIP(return, "could not provoke MEM_CANCEL_OFFLINE: memory%d went offline with "
@@ -1056,9 +948,9 @@ TEST_F_TIMEOUT(memhotplug, cancel, 600)
 	TH_LOG("offline of memory%d: %s; zonelab had handed over %lld of its %d blocks first",
 	       mb->id, strerror(-o.err), zl_stat(&after, "blocks_offlined") -
 	       zl_stat(&before, "blocks_offlined"), r.nr);
-	if (o.err != -EINTR && reported_page(&m, &bad, reason, sizeof(reason)))
+	if (o.err != -EINTR && zl_reported_page(&m, &bad, reason, sizeof(reason)))
 		TH_LOG("the kernel reported pfn %#lx '%s' (zonelab block %ld)", bad, reason,
-		       zblock_of_pfn(bad));
+		       zl_zblock_of_pfn(bad));
 	ASSERT_EQ(-EINTR, o.err)
 		TH_LOG("expected the signal to stop the offline after MEM_GOING_OFFLINE");
 	/*
@@ -1069,28 +961,7 @@ TEST_F_TIMEOUT(memhotplug, cancel, 600)
 		  stat_of(_metadata, &after, "pages_returned"));
 	EXPECT_EQ(stat_of(_metadata, &before, "blocks_offlined") + r.nr,
 		  stat_of(_metadata, &after, "blocks_offlined"));
-
-	/* MEM_CANCEL_OFFLINE: every block is back online. */
-	deadline = zl_now_ms() + TAKE_WAIT_MS;
-	do {
-		ASSERT_EQ(0, range_read(mb, &again, err, sizeof(err))) TH_LOG("%s", err);
-		if (again.nr == r.nr && again.online == r.nr)
-			break;
-		zl_sleep_ms(100);
-	} while (zl_now_ms() < deadline);
-	EXPECT_EQ(r.nr, again.nr) TH_LOG("zonelab did not take its blocks back after the cancel");
-	EXPECT_EQ(again.nr, again.online);
-	ASSERT_EQ(0, zl_stats_read(&after));
-	EXPECT_EQ(stat_of(_metadata, &before, "pages_reserved"),
-		  stat_of(_metadata, &after, "pages_reserved"));
-	EXPECT_EQ(stat_of(_metadata, &before, "blocks_onlined") + r.nr,
-		  stat_of(_metadata, &after, "blocks_onlined"));
-	ASSERT_EQ(0, zl_block_state(mb->id, state, sizeof(state)));
-	EXPECT_STREQ("online", state);
-	zone_pages(_metadata, r.nid, r.zone, &managed, &unheld);
-	if (!r.outside)
-		EXPECT_EQ(r.pages, managed);
-	check_agree(_metadata, false, "after MEM_CANCEL_OFFLINE");
+	expect_taken_back(_metadata, mb, &r, &before);
 
 	/* Unpinned, the offline goes through and gives the blocks back again. */
 	close(self->pipe_fd[1]);
@@ -1098,7 +969,7 @@ TEST_F_TIMEOUT(memhotplug, cancel, 600)
 	self->pipe_fd[0] = self->pipe_fd[1] = -1;
 	ASSERT_EQ(0, offline_explained(_metadata, mb, OFFLINE_TRIES));
 	self->onlined = false;
-	ASSERT_EQ(0, range_read(mb, &again, err, sizeof(err))) TH_LOG("%s", err);
+	ASSERT_EQ(0, zl_range_read(mb, &again, err, sizeof(err))) TH_LOG("%s", err);
 	EXPECT_EQ(0, again.nr);
 }
 
