@@ -5,9 +5,11 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "zonelab_memhotplug_blocks.h"
 #include "zonelab_pool.h"
@@ -236,4 +238,28 @@ bool zl_reported_page(const struct zl_klog_mark *m, unsigned long *pfn,
 	}
 	free(since);
 	return found;
+}
+
+/* The pfn of the page at @addr (root sees pfns in pagemap), 0 if none. */
+unsigned long zl_pfn_of(int pagemap, const void *addr)
+{
+	uint64_t e;
+
+	if (pread(pagemap, &e, sizeof(e), (uintptr_t)addr / PAGE * sizeof(e)) != sizeof(e) ||
+	    !(e & (1ULL << 63)))
+		return 0;
+	return e & ((1ULL << 55) - 1);
+}
+
+long zl_zblock_first_in(const struct zl_mblock *mb, unsigned long block_pages)
+{
+	unsigned long pfn;
+	long id;
+
+	for (pfn = mb->start_pfn; pfn < mb->start_pfn + mb->nr_pages; pfn += block_pages) {
+		id = zl_zblock_of_pfn(pfn);
+		if (id >= 0)
+			return id;
+	}
+	return -1;
 }

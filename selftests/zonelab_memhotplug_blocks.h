@@ -49,6 +49,10 @@ long zl_mem_block_pages(void);
 int zl_range_read(const struct zl_mblock *mb, struct zl_range *r, char *err, size_t errlen);
 /* The zonelab block holding @pfn, or -1 (none, or `blocks` unreadable). */
 long zl_zblock_of_pfn(unsigned long pfn);
+/* The first zonelab block inside @mb (@block_pages a block), or -1. */
+long zl_zblock_first_in(const struct zl_mblock *mb, unsigned long block_pages);
+/* The pfn of the page at @addr, from /proc/self/pagemap's fd; 0 if none. */
+unsigned long zl_pfn_of(int pagemap, const void *addr);
 /* Wait for zonelab's "reserved ... pages from pfn" line of @mb after @m. */
 int zl_wait_reserved(const struct zl_mblock *mb, const struct zl_klog_mark *m,
 		     long *pages, int timeout_ms);

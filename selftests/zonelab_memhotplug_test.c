@@ -36,7 +36,6 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,23 +151,6 @@ static long long stat_of(struct __test_metadata *_metadata, const struct zl_stat
 
 	EXPECT_LE(0, v) TH_LOG("stats has no '%s'", key);
 	return v;
-}
-
-/*
- * A "<key> <n>" line of the `stress` file, or -1.  (zl_stress_read() wants
- * exactly six lines; the file now also shows `node`.)
- */
-static long stress_value(const char *key)
-{
-	char *text = zl_read_file(ZL_STRESS, NULL), line[128], k[32];
-	const char *pos = text;
-	long v, val = -1;
-
-	while (text && zl_next_line(&pos, line, sizeof(line), NULL))
-		if (sscanf(line, "%31s %ld", k, &v) == 2 && !strcmp(k, key))
-			val = v;
-	free(text);
-	return val;
 }
 
 /* ---- offlining, explained ---- */
@@ -569,8 +551,8 @@ TEST_F_TIMEOUT(memhotplug, loop_2017, 600)
 	nr_cpus = loop_stress_cmd(_metadata, mb, cmd, sizeof(cmd), &pool);
 
 	ASSERT_EQ(0, zl_stats_read(&before));
-	ops = stress_value("ops");
-	fails = stress_value("fails");
+	ops = zl_stress_value("ops");
+	fails = zl_stress_value("fails");
 	ASSERT_EQ(0, zl_cmd(ZL_STRESS, cmd));
 	zl_sleep_ms(200);
 	if (!loop_rounds(_metadata, self, nr_cpus))
@@ -585,8 +567,8 @@ TEST_F_TIMEOUT(memhotplug, loop_2017, 600)
 	self->onlined = false;
 	check_agree(_metadata, had_memory && !node_has_memory(mb->nid), "offline under stress");
 
-	ops = stress_value("ops") - ops;
-	fails = stress_value("fails") - fails;
+	ops = zl_stress_value("ops") - ops;
+	fails = zl_stress_value("fails") - fails;
 	ASSERT_EQ(0, zl_cmd(ZL_STRESS, "stop"));
 	ASSERT_EQ(0, zl_stats_read(&after));
 	loop_expect_stats(_metadata, mb, &before, &after, ops, fails);
@@ -756,6 +738,8 @@ struct offliner {
 	int id;
 	int err;
 	volatile bool done;
+	long probe;		/* a zonelab block to inject at while given, or -1 */
+	int online_err, offline_err;	/* what `hotplug` said of it then */
 };
 
 static void *offliner_fn(void *arg)
@@ -765,17 +749,6 @@ static void *offliner_fn(void *arg)
 	o->err = zl_block_set_state(o->id, "offline");
 	o->done = true;
 	return NULL;
-}
-
-/* The pfn of the page at @addr (root sees pfns in pagemap), 0 if none. */
-static unsigned long pfn_of(int pagemap, const void *addr)
-{
-	uint64_t e;
-
-	if (pread(pagemap, &e, sizeof(e), (uintptr_t)addr / PAGE * sizeof(e)) != sizeof(e) ||
-	    !(e & (1ULL << 63)))
-		return 0;
-	return e & ((1ULL << 55) - 1);
 }
 
 /*
@@ -812,7 +785,7 @@ static unsigned long pin_pages_in(struct __test_metadata *_metadata,
 	ASSERT_LE(0, pagemap);
 	for (i = 0; i < CANCEL_MAP_PAGES && nr < CANCEL_PIN_PAGES; i++) {
 		p[i * PAGE] = 1;
-		pfn = pfn_of(pagemap, p + i * PAGE);
+		pfn = zl_pfn_of(pagemap, p + i * PAGE);
 		if (pfn < mb->start_pfn || pfn >= mb->start_pfn + mb->nr_pages)
 			continue;
 		first = first ?: pfn;
@@ -865,6 +838,14 @@ static void offline_interrupted(struct __test_metadata *_metadata,
 		zl_sleep_ms(50);
 	}
 	zl_sleep_ms(300);
+	if (o->probe >= 0) {
+		char cmd[64];
+
+		snprintf(cmd, sizeof(cmd), "online %ld", o->probe);
+		o->online_err = zl_cmd("hotplug", cmd);
+		snprintf(cmd, sizeof(cmd), "offline %ld timeout_ms=0", o->probe);
+		o->offline_err = zl_cmd("hotplug", cmd);
+	}
 	/* A signal between the thread's syscalls is lost: repeat it. */
 	deadline = zl_now_ms() + GIVE_WAIT_MS;
 	while (!o->done && zl_now_ms() < deadline) {
@@ -920,7 +901,7 @@ static void expect_taken_back(struct __test_metadata *_metadata, const struct zl
 TEST_F_TIMEOUT(memhotplug, cancel, 600)
 {
 	const struct zl_mblock *mb = &self->mb;
-	struct offliner o = { .id = mb->id };
+	struct offliner o = { .id = mb->id, .probe = -1 };
 	struct zl_stats before, after;
 	struct zl_range r, again;
 	char err[256] = "", reason[128];
@@ -971,6 +952,37 @@ TEST_F_TIMEOUT(memhotplug, cancel, 600)
 	self->onlined = false;
 	ASSERT_EQ(0, zl_range_read(mb, &again, err, sizeof(err))) TH_LOG("%s", err);
 	EXPECT_EQ(0, again.nr);
+}
+
+/*
+ * While the kernel's offline holds the blocks zonelab gave it (between
+ * MEM_GOING_OFFLINE and its end), `hotplug` must not bring one back
+ * online into zonelab's lists, nor touch it at all: EBUSY.
+ */
+TEST_F_TIMEOUT(memhotplug, given_blocks_refuse_injection, 600)
+{
+	const struct zl_mblock *mb = &self->mb;
+	struct offliner o = { .id = mb->id };
+	struct zl_klog_mark m;
+	struct zl_range r;
+
+	if (self->nr_blocks <= 0)
+		SKIP(return, "%s", no_block_msg);
+	if (!online_kernel_reserved(_metadata, self, mb->nr_pages / 2, &r))
+		return;
+	o.probe = zl_zblock_first_in(mb, r.block_pages);
+	ASSERT_LE(0, o.probe);
+	if (!pin_pages_in(_metadata, self))
+		SKIP(return, "fewer than %d of %d pages bound to node %d landed in memory%d",
+		     CANCEL_PIN_PAGES, CANCEL_MAP_PAGES, mb->nid, mb->id);
+	offline_interrupted(_metadata, mb, &o, &m);
+	if (!o.err) {
+		self->onlined = false;
+		SKIP(return, "memory%d went offline with pages pinned: no window", mb->id);
+	}
+	ASSERT_EQ(-EINTR, o.err);
+	EXPECT_EQ(-EBUSY, o.online_err) TH_LOG("online of given block %ld", o.probe);
+	EXPECT_EQ(-EBUSY, o.offline_err) TH_LOG("offline of given block %ld", o.probe);
 }
 
 int main(int argc, char **argv)

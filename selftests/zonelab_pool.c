@@ -139,6 +139,19 @@ int zl_alloc_state(int fd, size_t chunk, struct zl_held *h, char *err, size_t er
 /* the stress file                                                    */
 /* ------------------------------------------------------------------ */
 
+long zl_stress_value(const char *key)
+{
+	char *text = zl_read_file(ZL_DIR "/stress", NULL), line[128], k[32];
+	const char *pos = text;
+	long v, val = -1;
+
+	while (text && zl_next_line(&pos, line, sizeof(line), NULL))
+		if (sscanf(line, "%31s %ld", k, &v) == 2 && !strcmp(k, key))
+			val = v;
+	free(text);
+	return val;
+}
+
 int zl_stress_read(struct zl_stress *s)
 {
 	static const char * const keys[] = {

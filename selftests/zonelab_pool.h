@@ -50,6 +50,8 @@ struct zl_stress {
 	long node;
 };
 
+/* The value of one "<key> <n>" line of `stress`, or -1. */
+long zl_stress_value(const char *key);
 /* Read and parse `stress` strictly: 0 or -errno. */
 int zl_stress_read(struct zl_stress *s);
 /*
