@@ -190,6 +190,18 @@ struct zi_parser {
 	int nkey, lineno, prev_nid, prev_idx;
 };
 
+/*
+ * The kernel prints "Node %d, zone %8s": the name right-aligned in 8, so
+ * 8 characters follow "zone ".  sscanf()'s blanks match tabs as well: a
+ * header with a tab after "zone" has no "zone " at all, and is bad too.
+ */
+static bool zi_name_aligned(const char *line)
+{
+	const char *p = strstr(line, "zone ");
+
+	return p && strlen(p + 5) == 8;
+}
+
 /* "Node N, zone <Zone>" opens a zone block: zones ascending, each once. */
 static int zi_header(struct zi_parser *ps, const char *line, char *err,
 		     size_t errlen)
@@ -203,12 +215,11 @@ static int zi_header(struct zi_parser *ps, const char *line, char *err,
 			ps->lineno, ps->z->nid, ps->z->name);
 		return -EINVAL;
 	}
-	/* "Node %d, zone %8s": the name right-aligned in 8. */
 	if (sscanf(line, "Node %d, zone %16s%n", &nid, name, &n) != 2 ||
 	    line[n] || nid < 0 || nid >= ZL_MAX_NODES ||
 	    strlen(name) >= ZL_ZONE_NAME ||
 	    (idx = zl_kernel_zone_idx(name)) < 0 ||
-	    (strlen(name) < 8 && strlen(strstr(line, "zone ") + 5) != 8)) {
+	    (strlen(name) < 8 && !zi_name_aligned(line))) {
 		zl_set_err(err, errlen, "zoneinfo:%d: bad header '%s'", ps->lineno, line);
 		return -EINVAL;
 	}
