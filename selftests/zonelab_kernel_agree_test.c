@@ -103,6 +103,224 @@ static char *format_zi_zones(const struct zl_zoneinfo *zi, char *buf, size_t siz
 	return buf;
 }
 
+/* What check_agreement() compares after one hotplug operation on @block. */
+struct agree {
+	const struct zl_block *block;
+	bool online;		/* onlined (true) or offlined the block */
+	const char *what;	/* "online" or "offline", for messages */
+	const struct snap *before;
+	struct snap after;
+	int kver;
+	bool kernel_rebuilt;
+	/* The kernel ordered with the node the offline emptied in N_MEMORY. */
+	bool stale;
+	/* The kernel log: the last order of every node ... */
+	int (*korder)[ZL_MAX_NODES];
+	int knr[ZL_MAX_NODES];
+	bool kfound[ZL_MAX_NODES];
+	/* ... and which nodes got a new line since the operation. */
+	int new_nr[ZL_MAX_NODES];
+	bool new_found[ZL_MAX_NODES];
+	/* The model's orders: N_MEMORY as it is, and as the kernel saw it. */
+	int (*model)[ZL_MAX_NODES];
+	int model_nr[ZL_MAX_NODES];
+	int (*kmodel)[ZL_MAX_NODES];
+	int kmodel_nr[ZL_MAX_NODES];
+	int model_ret;		/* -ENODATA: no model comparison */
+};
+
+/* The zones: the kernel's Movable zone changes, zonelab's stay. */
+static void agree_zones(struct __test_metadata *_metadata, struct agree *ag)
+{
+	const struct snap *before = ag->before;
+	int nid = ag->block->nid;
+	char a[2048], b[2048];
+
+	/* The kernel rebuilds when the Movable zone changes populated state. */
+	ag->kernel_rebuilt = movable_populated(before->sys, nid) !=
+			     movable_populated(ag->after.sys, nid);
+	if (ag->online) {
+		EXPECT_TRUE(movable_populated(ag->after.sys, nid))
+			TH_LOG("memory%d onlined movable but node %d's Movable zone is empty",
+			       ag->block->id, nid);
+	}
+
+	/* zonelab takes nothing from hotplugged memory: its zones stay as they were. */
+	EXPECT_STREQ(format_zi_zones(before->zi, a, sizeof(a)),
+		     format_zi_zones(ag->after.zi, b, sizeof(b)))
+		TH_LOG("%s of memory%d changed zonelab's zones", ag->what, ag->block->id);
+}
+
+/*
+ * zonelab rebuilds exactly when an input of its lists changed; a
+ * hotplugged block changes no CPU, distance or zonelab zone, so that
+ * is N_MEMORY (/sys/devices/system/node/has_memory).
+ */
+static void agree_rebuild(struct __test_metadata *_metadata, struct agree *ag)
+{
+	const struct snap *before = ag->before, *after = &ag->after;
+	const char *what = ag->what;
+	int id = ag->block->id;
+	char a[2048], b[2048];
+
+	EXPECT_EQ(zl_stat(&before->stats, "memory_events") + 1,
+		  zl_stat(&after->stats, "memory_events"))
+		TH_LOG("%s of memory%d: memory_events", what, id);
+	EXPECT_EQ(zl_stat(&before->stats, "rebuild_failed"),
+		  zl_stat(&after->stats, "rebuild_failed"));
+	if (!zl_mask_equal(&before->sys->has_memory, &after->sys->has_memory)) {
+		TH_LOG("%s of memory%d: has_memory '%s' -> '%s': a rebuild expected", what,
+		       id, zl_format_list(&before->sys->has_memory, a, sizeof(a)),
+		       zl_format_list(&after->sys->has_memory, b, sizeof(b)));
+		EXPECT_EQ(before->zl->generation + 1, after->zl->generation)
+			TH_LOG("%s of memory%d: generation %ld -> %ld", what, id,
+			       before->zl->generation, after->zl->generation);
+		EXPECT_EQ(zl_stat(&before->stats, "rebuilds") + 1,
+			  zl_stat(&after->stats, "rebuilds"));
+		EXPECT_EQ(zl_stat(&before->stats, "rebuild_skipped"),
+			  zl_stat(&after->stats, "rebuild_skipped"));
+	} else {
+		TH_LOG("%s of memory%d: has_memory unchanged: a skipped rebuild expected",
+		       what, id);
+		EXPECT_EQ(before->zl->generation, after->zl->generation)
+			TH_LOG("%s of memory%d: generation %ld -> %ld", what, id,
+			       before->zl->generation, after->zl->generation);
+		EXPECT_EQ(zl_stat(&before->stats, "rebuilds"),
+			  zl_stat(&after->stats, "rebuilds"));
+		EXPECT_EQ(zl_stat(&before->stats, "rebuild_skipped") + 1,
+			  zl_stat(&after->stats, "rebuild_skipped"));
+	}
+}
+
+/* The kernel's log: new lines for every node when it rebuilt. */
+static void agree_read_klog(struct __test_metadata *_metadata, struct agree *ag,
+			    const struct zl_klog_mark *mark)
+{
+	char *log, *since;
+
+	since = zl_klog_since(mark, NULL);
+	ASSERT_NE(NULL, since);
+	/* Only which nodes have new lines counts: kmodel is scratch till then. */
+	zl_klog_fallback_orders(since, ag->new_found, ag->kmodel, ag->new_nr);
+	free(since);
+	log = zl_klog_read();
+	ASSERT_NE(NULL, log);
+	zl_klog_fallback_orders(log, ag->kfound, ag->korder, ag->knr);
+	free(log);
+}
+
+/*
+ * Before 6.7, offline_pages() rebuilds the zonelists before it clears
+ * the node from N_MEMORY: when offlining empties the node, the
+ * kernel's (last) order still holds the node, while zonelab, called
+ * at MEM_OFFLINE, sees N_MEMORY without it.  From 6.7 on the kernel
+ * clears the node first and both order without it: exact agreement.
+ */
+static void agree_models(struct __test_metadata *_metadata, struct agree *ag)
+{
+	const struct zl_topo *sys = ag->after.sys;
+	int nid = ag->block->nid;
+	struct zl_mask kmem;
+
+	if (!ag->online && zl_mask_test(&ag->before->sys->has_memory, nid) &&
+	    !zl_mask_test(&sys->has_memory, nid)) {
+		if (zl_model_offline_clears_first(ag->kver)) {
+			TH_LOG("offline emptied node %d: the kernel rebuilt without it", nid);
+		} else {
+			ag->stale = true;
+			TH_LOG("offline emptied node %d: the kernel ordered with it in N_MEMORY",
+			       nid);
+		}
+	}
+
+	ag->model_ret = zl_model_orders(sys, &sys->has_memory, ag->kver,
+					ag->model, ag->model_nr);
+	kmem = sys->has_memory;
+	if (ag->stale)
+		zl_mask_set(&kmem, nid);
+	if (zl_model_orders(sys, &kmem, ag->kver, ag->kmodel, ag->kmodel_nr))
+		ag->model_ret = -ENODATA;
+	if (ag->model_ret == -ENODATA)
+		TH_LOG("a possible node is offline: no user-space model comparison");
+}
+
+/* Node @n's order: the kernel's last line, and the kernel's algorithm. */
+static void agree_node_order(struct __test_metadata *_metadata,
+			     const struct agree *ag, int n)
+{
+	const struct zl_node_zl *z = &ag->after.zl->node[n];
+	int nid = ag->block->nid, id = ag->block->id;
+	const char *what = ag->what;
+	char a[2048], b[2048];
+
+	zl_format_order(z->order, z->nr_order, a, sizeof(a));
+	zl_format_order(ag->korder[n], ag->knr[n], b, sizeof(b));
+	if (!ag->stale) {
+		EXPECT_STREQ(b, a)
+			TH_LOG("%s of memory%d: node %d order: zonelab '%s', kernel '%s'",
+			       what, id, n, a, b);
+	} else if (!ag->model_ret) {
+		zl_format_order(ag->kmodel[n], ag->kmodel_nr[n], a, sizeof(a));
+		EXPECT_STREQ(a, b)
+			TH_LOG("node %d: kernel '%s', model with %d in N_MEMORY '%s'",
+			       n, b, nid, a);
+	}
+	if (!ag->model_ret) {
+		zl_format_order(z->order, z->nr_order, a, sizeof(a));
+		zl_format_order(ag->model[n], ag->model_nr[n], b, sizeof(b));
+		EXPECT_STREQ(b, a)
+			TH_LOG("%s of memory%d: node %d order: zonelab '%s', model '%s'",
+			       what, id, n, a, b);
+	}
+}
+
+/*
+ * Node @n's lists: exactly the kernel's without the zones zonelab
+ * has no pages of (zone sets per node only when stale).
+ */
+static void agree_node_lists(struct __test_metadata *_metadata,
+			     const struct agree *ag, int n)
+{
+	const struct zl_node_zl *z = &ag->after.zl->node[n];
+	const struct zl_node_zl *k = &ag->after.kzl->node[n];
+	const char *what = ag->what;
+	int id = ag->block->id, nk, owner;
+	struct zl_zref kf[ZL_MAX_ZREFS];
+	char a[2048], b[2048];
+
+	nk = zl_zrefs_filter_zi(k->fallback, k->nr_fallback, ag->after.zi,
+				kf, ZL_MAX_ZREFS);
+	if (!ag->stale) {
+		EXPECT_TRUE(zl_zrefs_equal(kf, nk, z->fallback, z->nr_fallback))
+			TH_LOG("%s of memory%d: node %d fallback: zonelab '%s', "
+			       "kernel's filtered '%s'", what, id, n,
+			       zl_format_zrefs(z->fallback, z->nr_fallback, a, sizeof(a)),
+			       zl_format_zrefs(kf, nk, b, sizeof(b)));
+	} else {
+		EXPECT_EQ(nk, z->nr_fallback);
+		for (owner = 0; owner < ZL_MAX_NODES; owner++) {
+			zl_format_node_zones(z->fallback, z->nr_fallback, owner,
+					     a, sizeof(a));
+			zl_format_node_zones(kf, nk, owner, b, sizeof(b));
+			EXPECT_STREQ(b, a)
+				TH_LOG("node %d: zones of node %d", n, owner);
+		}
+	}
+	nk = zl_zrefs_filter_zi(k->thisnode, k->nr_thisnode, ag->after.zi,
+				kf, ZL_MAX_ZREFS);
+	EXPECT_TRUE(zl_zrefs_equal(kf, nk, z->thisnode, z->nr_thisnode))
+		TH_LOG("%s of memory%d: node %d thisnode: zonelab '%s', kernel's "
+		       "filtered '%s'", what, id, n,
+		       zl_format_zrefs(z->thisnode, z->nr_thisnode, a, sizeof(a)),
+		       zl_format_zrefs(kf, nk, b, sizeof(b)));
+
+	/* No zonelab list gains the hotplugged Movable zone. */
+	EXPECT_FALSE(has_zone(z->fallback, z->nr_fallback, "Movable"))
+		TH_LOG("node %d fallback '%s'", n, z->fallback_line);
+	EXPECT_FALSE(has_zone(z->thisnode, z->nr_thisnode, "Movable"))
+		TH_LOG("node %d thisnode '%s'", n, z->thisnode_line);
+}
+
 /*
  * After one hotplug operation on @block: zonelab followed the kernel.
  * @before: the snapshot before the operation; @mark: the kernel log then.
@@ -112,188 +330,47 @@ static void check_agreement(struct __test_metadata *_metadata,
 			    const struct zl_block *block, bool online,
 			    const struct snap *before, const struct zl_klog_mark *mark)
 {
-	int (*korder)[ZL_MAX_NODES] = calloc(ZL_MAX_NODES, sizeof(*korder));
-	int (*model)[ZL_MAX_NODES] = calloc(ZL_MAX_NODES, sizeof(*model));
-	int (*kmodel)[ZL_MAX_NODES] = calloc(ZL_MAX_NODES, sizeof(*kmodel));
-	int knr[ZL_MAX_NODES], new_nr[ZL_MAX_NODES], model_nr[ZL_MAX_NODES];
-	int kmodel_nr[ZL_MAX_NODES];
-	bool kfound[ZL_MAX_NODES], new_found[ZL_MAX_NODES];
-	bool kernel_rebuilt, memory_changed, stale = false;
-	const char *what = online ? "online" : "offline";
-	struct zl_zref kf[ZL_MAX_ZREFS];
-	struct snap after = { 0 };
-	char a[2048], b[2048];
-	int nid = block->nid, n, nk, owner, model_ret, kver = zl_kernel_version();
-	struct zl_mask kmem;
-	char *log, *since;
+	struct agree ag = {
+		.block = block, .online = online, .before = before,
+		.what = online ? "online" : "offline",
+		.korder = calloc(ZL_MAX_NODES, sizeof(*ag.korder)),
+		.model = calloc(ZL_MAX_NODES, sizeof(*ag.model)),
+		.kmodel = calloc(ZL_MAX_NODES, sizeof(*ag.kmodel)),
+		.kver = zl_kernel_version(),
+	};
+	int nid = block->nid, n;
 
-	ASSERT_NE(NULL, korder);
-	ASSERT_NE(NULL, model);
-	ASSERT_NE(NULL, kmodel);
-	ASSERT_LT(0, kver);
-	snap_take(_metadata, &after);
+	ASSERT_NE(NULL, ag.korder);
+	ASSERT_NE(NULL, ag.model);
+	ASSERT_NE(NULL, ag.kmodel);
+	ASSERT_LT(0, ag.kver);
+	snap_take(_metadata, &ag.after);
 
-	/* The kernel rebuilds when the Movable zone changes populated state. */
-	kernel_rebuilt = movable_populated(before->sys, nid) !=
-			 movable_populated(after.sys, nid);
-	if (online) {
-		EXPECT_TRUE(movable_populated(after.sys, nid))
-			TH_LOG("memory%d onlined movable but node %d's Movable zone is empty",
-			       block->id, nid);
-	}
-
-	/* zonelab takes nothing from hotplugged memory: its zones stay as they were. */
-	EXPECT_STREQ(format_zi_zones(before->zi, a, sizeof(a)),
-		     format_zi_zones(after.zi, b, sizeof(b)))
-		TH_LOG("%s of memory%d changed zonelab's zones", what, block->id);
-
-	/*
-	 * zonelab rebuilds exactly when an input of its lists changed; a
-	 * hotplugged block changes no CPU, distance or zonelab zone, so that
-	 * is N_MEMORY (/sys/devices/system/node/has_memory).
-	 */
-	memory_changed = !zl_mask_equal(&before->sys->has_memory, &after.sys->has_memory);
-	EXPECT_EQ(zl_stat(&before->stats, "memory_events") + 1,
-		  zl_stat(&after.stats, "memory_events"))
-		TH_LOG("%s of memory%d: memory_events", what, block->id);
-	EXPECT_EQ(zl_stat(&before->stats, "rebuild_failed"),
-		  zl_stat(&after.stats, "rebuild_failed"));
-	if (memory_changed) {
-		TH_LOG("%s of memory%d: has_memory '%s' -> '%s': a rebuild expected", what,
-		       block->id, zl_format_list(&before->sys->has_memory, a, sizeof(a)),
-		       zl_format_list(&after.sys->has_memory, b, sizeof(b)));
-		EXPECT_EQ(before->zl->generation + 1, after.zl->generation)
-			TH_LOG("%s of memory%d: generation %ld -> %ld", what, block->id,
-			       before->zl->generation, after.zl->generation);
-		EXPECT_EQ(zl_stat(&before->stats, "rebuilds") + 1,
-			  zl_stat(&after.stats, "rebuilds"));
-		EXPECT_EQ(zl_stat(&before->stats, "rebuild_skipped"),
-			  zl_stat(&after.stats, "rebuild_skipped"));
-	} else {
-		TH_LOG("%s of memory%d: has_memory unchanged: a skipped rebuild expected",
-		       what, block->id);
-		EXPECT_EQ(before->zl->generation, after.zl->generation)
-			TH_LOG("%s of memory%d: generation %ld -> %ld", what, block->id,
-			       before->zl->generation, after.zl->generation);
-		EXPECT_EQ(zl_stat(&before->stats, "rebuilds"),
-			  zl_stat(&after.stats, "rebuilds"));
-		EXPECT_EQ(zl_stat(&before->stats, "rebuild_skipped") + 1,
-			  zl_stat(&after.stats, "rebuild_skipped"));
-	}
-
-	/* The kernel's log: new lines for every node when it rebuilt. */
-	since = zl_klog_since(mark, NULL);
-	ASSERT_NE(NULL, since);
-	zl_klog_fallback_orders(since, new_found, kmodel, new_nr);
-	free(since);
-	log = zl_klog_read();
-	ASSERT_NE(NULL, log);
-	zl_klog_fallback_orders(log, kfound, korder, knr);
-	free(log);
-
-	/*
-	 * Before 6.7, offline_pages() rebuilds the zonelists before it clears
-	 * the node from N_MEMORY: when offlining empties the node, the
-	 * kernel's (last) order still holds the node, while zonelab, called
-	 * at MEM_OFFLINE, sees N_MEMORY without it.  From 6.7 on the kernel
-	 * clears the node first and both order without it: exact agreement.
-	 */
-	if (!online && zl_mask_test(&before->sys->has_memory, nid) &&
-	    !zl_mask_test(&after.sys->has_memory, nid)) {
-		if (zl_model_offline_clears_first(kver)) {
-			TH_LOG("offline emptied node %d: the kernel rebuilt without it", nid);
-		} else {
-			stale = true;
-			TH_LOG("offline emptied node %d: the kernel ordered with it in N_MEMORY",
-			       nid);
-		}
-	}
-
-	model_ret = zl_model_orders(after.sys, &after.sys->has_memory, kver, model, model_nr);
-	kmem = after.sys->has_memory;
-	if (stale)
-		zl_mask_set(&kmem, nid);
-	if (zl_model_orders(after.sys, &kmem, kver, kmodel, kmodel_nr))
-		model_ret = -ENODATA;
-	if (model_ret == -ENODATA)
-		TH_LOG("a possible node is offline: no user-space model comparison");
-
-	zl_for_each_node(n, &after.sys->possible) {
-		const struct zl_node_zl *z = &after.zl->node[n], *k = &after.kzl->node[n];
-
-		if (kernel_rebuilt)
-			EXPECT_TRUE(new_found[n] && new_nr[n] > 0)
+	agree_zones(_metadata, &ag);
+	agree_rebuild(_metadata, &ag);
+	agree_read_klog(_metadata, &ag, mark);
+	agree_models(_metadata, &ag);
+	zl_for_each_node(n, &ag.after.sys->possible) {
+		if (ag.kernel_rebuilt)
+			EXPECT_TRUE(ag.new_found[n] && ag.new_nr[n] > 0)
 				TH_LOG("%s of memory%d: no new 'Fallback order for Node %d' line",
-				       what, block->id, n);
-		ASSERT_TRUE(kfound[n])
+				       ag.what, block->id, n);
+		ASSERT_TRUE(ag.kfound[n])
 			TH_LOG("no 'Fallback order for Node %d' line in the kernel log", n);
-
-		/* The order: the kernel's last line, and the kernel's algorithm. */
-		zl_format_order(z->order, z->nr_order, a, sizeof(a));
-		zl_format_order(korder[n], knr[n], b, sizeof(b));
-		if (!stale) {
-			EXPECT_STREQ(b, a)
-				TH_LOG("%s of memory%d: node %d order: zonelab '%s', kernel '%s'",
-				       what, block->id, n, a, b);
-		} else if (!model_ret) {
-			zl_format_order(kmodel[n], kmodel_nr[n], a, sizeof(a));
-			EXPECT_STREQ(a, b)
-				TH_LOG("node %d: kernel '%s', model with %d in N_MEMORY '%s'",
-				       n, b, nid, a);
-		}
-		if (!model_ret) {
-			zl_format_order(z->order, z->nr_order, a, sizeof(a));
-			zl_format_order(model[n], model_nr[n], b, sizeof(b));
-			EXPECT_STREQ(b, a)
-				TH_LOG("%s of memory%d: node %d order: zonelab '%s', model '%s'",
-				       what, block->id, n, a, b);
-		}
-
-		/*
-		 * The lists: exactly the kernel's without the zones zonelab
-		 * has no pages of (zone sets per node only when stale).
-		 */
-		nk = zl_zrefs_filter_zi(k->fallback, k->nr_fallback, after.zi, kf, ZL_MAX_ZREFS);
-		if (!stale) {
-			EXPECT_TRUE(zl_zrefs_equal(kf, nk, z->fallback, z->nr_fallback))
-				TH_LOG("%s of memory%d: node %d fallback: zonelab '%s', "
-				       "kernel's filtered '%s'", what, block->id, n,
-				       zl_format_zrefs(z->fallback, z->nr_fallback, a, sizeof(a)),
-				       zl_format_zrefs(kf, nk, b, sizeof(b)));
-		} else {
-			EXPECT_EQ(nk, z->nr_fallback);
-			for (owner = 0; owner < ZL_MAX_NODES; owner++) {
-				zl_format_node_zones(z->fallback, z->nr_fallback, owner,
-						     a, sizeof(a));
-				zl_format_node_zones(kf, nk, owner, b, sizeof(b));
-				EXPECT_STREQ(b, a)
-					TH_LOG("node %d: zones of node %d", n, owner);
-			}
-		}
-		nk = zl_zrefs_filter_zi(k->thisnode, k->nr_thisnode, after.zi, kf, ZL_MAX_ZREFS);
-		EXPECT_TRUE(zl_zrefs_equal(kf, nk, z->thisnode, z->nr_thisnode))
-			TH_LOG("%s of memory%d: node %d thisnode: zonelab '%s', kernel's "
-			       "filtered '%s'", what, block->id, n,
-			       zl_format_zrefs(z->thisnode, z->nr_thisnode, a, sizeof(a)),
-			       zl_format_zrefs(kf, nk, b, sizeof(b)));
-
-		/* No zonelab list gains the hotplugged Movable zone. */
-		EXPECT_FALSE(has_zone(z->fallback, z->nr_fallback, "Movable"))
-			TH_LOG("node %d fallback '%s'", n, z->fallback_line);
-		EXPECT_FALSE(has_zone(z->thisnode, z->nr_thisnode, "Movable"))
-			TH_LOG("node %d thisnode '%s'", n, z->thisnode_line);
+		agree_node_order(_metadata, &ag, n);
+		agree_node_lists(_metadata, &ag, n);
 	}
 	/* The kernel's list does show it (kernel_zonelists reads the kernel). */
 	if (online)
-		EXPECT_TRUE(has_zone(after.kzl->node[nid].thisnode,
-				     after.kzl->node[nid].nr_thisnode, "Movable"))
+		EXPECT_TRUE(has_zone(ag.after.kzl->node[nid].thisnode,
+				     ag.after.kzl->node[nid].nr_thisnode, "Movable"))
 			TH_LOG("kernel_zonelists node %d thisnode '%s'", nid,
-			       after.kzl->node[nid].thisnode_line);
+			       ag.after.kzl->node[nid].thisnode_line);
 
-	snap_free(&after);
-	free(korder);
-	free(model);
-	free(kmodel);
+	snap_free(&ag.after);
+	free(ag.korder);
+	free(ag.model);
+	free(ag.kmodel);
 }
 
 FIXTURE(kernel_agree)

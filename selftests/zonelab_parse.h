@@ -1,9 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The data side of the zonelab selftests (zonelab_parse.c): node masks and
- * kernel lists, the topology, zonelists and stats that zonelab's debugfs
- * files and the kernel (sysfs, /proc/zoneinfo) describe, their parsers, and
- * a user-space copy of the kernel's zonelist node ordering.
+ * The data side of the zonelab selftests: node masks and kernel lists, the
+ * topology, zonelists and stats that zonelab's debugfs files and the kernel
+ * (sysfs, /proc/zoneinfo) describe, their parsers, and a user-space copy of
+ * the kernel's zonelist node ordering.  One file per kind of data; each
+ * section below names its file:
+ *
+ *   zonelab_parse.c            text helpers, masks and lists, formatters
+ *   zonelab_parse_topo.c       topology: sysfs, zonelab's `topology`
+ *   zonelab_parse_zoneinfo.c   /proc/zoneinfo, zonelab's `zoneinfo`
+ *   zonelab_parse_numactl.c    numactl --hardware's layout
+ *   zonelab_parse_zonelists.c  `zonelists`, `kernel_zonelists`, agreement
+ *   zonelab_parse_stats.c      `stats`
+ *   zonelab_parse_model.c      the kernel's node ordering
  *
  * Tests include zonelab_util.h, which includes this header.  Nothing in
  * here includes kselftest_harness.h: functions report errors through
@@ -30,7 +39,7 @@
 /* A kernel version as the kernel's KERNEL_VERSION() packs it. */
 #define ZL_KVER(a, b, c)	(((a) << 16) + ((b) << 8) + ((c) > 255 ? 255 : (c)))
 
-/* ---- text helpers, shared with zonelab_util.c ---- */
+/* ---- zonelab_parse.c: text helpers, shared with zonelab_util.c ---- */
 /* strscpy()-like: copy with truncation, always NUL-terminated. */
 void zl_copy_str(char *dst, size_t size, const char *src);
 /* Strict unsigned decimal: at least one digit, no sign.  0, -EINVAL, -ERANGE. */
@@ -40,8 +49,11 @@ int zl_parse_uint(const char *s, const char **end, unsigned long *val);
  * line without a newline is returned too (and flagged by *no_nl).
  */
 bool zl_next_line(const char **pos, char *line, size_t size, bool *no_nl);
+/* Format an error message into @err (may be NULL). */
+__attribute__((format(printf, 3, 4)))
+void zl_set_err(char *err, size_t errlen, const char *fmt, ...);
 
-/* ---- masks and lists ---- */
+/* ---- zonelab_parse.c: masks and lists ---- */
 struct zl_mask {
 	unsigned long bits[ZL_MASK_BITS / (8 * sizeof(unsigned long))];
 };
@@ -66,7 +78,7 @@ int zl_mask_next(const struct zl_mask *m, int prev, int max);
 
 #define zl_for_each_node(nid, mask) zl_for_each_bit(nid, mask, ZL_MAX_NODES)
 
-/* ---- topology (sysfs + procfs, or zonelab's topology file) ---- */
+/* ---- zonelab_parse_topo.c: topology (sysfs + procfs, or `topology`) ---- */
 struct zl_zone {
 	char name[ZL_ZONE_NAME];
 	int idx;			/* zone index: position in /proc/zoneinfo */
@@ -97,9 +109,15 @@ void zl_topo_reset(struct zl_topo *t);
 int zl_topo_from_system(struct zl_topo *t, char *err, size_t errlen);
 /* Parse zonelab's `topology` file strictly; 0 or -EINVAL with @err set. */
 int zl_topo_parse(struct zl_topo *t, const char *text, char *err, size_t errlen);
+const struct zl_zone *zl_topo_zone(const struct zl_topo *t, int nid, const char *name);
+/* MemTotal of nodeN/meminfo in kB, or -1. */
+long zl_node_memtotal_kb(int nid);
+/* Field @key ("MemFree") of nodeN/meminfo in kB, or -1. */
+long zl_node_meminfo_kb(int nid, const char *key);
+
+/* ---- zonelab_parse_zoneinfo.c: the kernel's zones, /proc/zoneinfo ---- */
 /* Parse /proc/zoneinfo's zone headers and spanned/present/managed. */
 int zl_parse_zoneinfo(struct zl_topo *t, const char *text, char *err, size_t errlen);
-const struct zl_zone *zl_topo_zone(const struct zl_topo *t, int nid, const char *name);
 /*
  * The running kernel's zone names by zone index (enum zone_type), as
  * /proc/zoneinfo lists them for every node, populated or not ("DMA",
@@ -110,12 +128,8 @@ const struct zl_zone *zl_topo_zone(const struct zl_topo *t, int nid, const char 
 int zl_kernel_zones(const char (**names)[ZL_ZONE_NAME]);
 /* The kernel's zone index of @name ("DMA32" is 1 on x86_64), or -1. */
 int zl_kernel_zone_idx(const char *name);
-/* MemTotal of nodeN/meminfo in kB, or -1. */
-long zl_node_memtotal_kb(int nid);
-/* Field @key ("MemFree") of nodeN/meminfo in kB, or -1. */
-long zl_node_meminfo_kb(int nid, const char *key);
 
-/* ---- numactl --hardware's layout (numactl, or zonelab's `topology`) ---- */
+/* ---- zonelab_parse_numactl.c: numactl --hardware's layout ---- */
 /*
  * The lines of `numactl --hardware` (numactl 2.0.16's hardware()), kept
  * verbatim where they must be identical and as numbers where they may
@@ -140,7 +154,7 @@ struct zl_numactl {
  */
 int zl_numactl_parse(struct zl_numactl *n, const char *text, char *err, size_t errlen);
 
-/* ---- zonelists and kernel_zonelists ---- */
+/* ---- zonelab_parse_zonelists.c: zonelists and kernel_zonelists ---- */
 struct zl_zref {
 	int nid;
 	char zone[ZL_ZONE_NAME];
@@ -189,11 +203,7 @@ int zl_zonelists_read(struct zl_zonelists *z, const char *path, bool with_order,
 int zl_read_views(struct zl_topo *sys, struct zl_zonelists *zl,
 		  struct zl_zonelists *kzl, char *err, size_t errlen);
 
-/* Format an error message into @err (may be NULL). */
-__attribute__((format(printf, 3, 4)))
-void zl_set_err(char *err, size_t errlen, const char *fmt, ...);
-
-/* ---- stats ---- */
+/* ---- zonelab_parse_stats.c: stats ---- */
 #define ZL_MAX_STATS	64
 
 struct zl_stats {
@@ -214,7 +224,7 @@ long long zl_stat_get(const char *key);
  */
 int zl_wait_quiescent(int timeout_ms);
 
-/* ---- zonelab's `zoneinfo` file (/proc/zoneinfo layout) ---- */
+/* ---- zonelab_parse_zoneinfo.c: zonelab's `zoneinfo` file ---- */
 #define ZL_ZI_MAX_ZONES		64
 #define ZL_ZI_MAX_PROT		8
 #define ZL_ZI_MAX_PCP		64
@@ -279,7 +289,7 @@ int zl_zi_expected_zrefs(const struct zl_zoneinfo *zi, const int *order, int nr_
 int zl_zrefs_filter_zi(const struct zl_zref *in, int nr, const struct zl_zoneinfo *zi,
 		       struct zl_zref *out, int max);
 
-/* ---- the kernel's node ordering, in user space ---- */
+/* ---- zonelab_parse_model.c: the kernel's node ordering, in user space ---- */
 /*
  * Whether find_next_best_node() of kernel @kver (ZL_KVER()) puts @node
  * first in its own order: before 6.7 always; from 6.7 on ("mm: page_alloc:
@@ -314,6 +324,7 @@ int zl_model_orders(const struct zl_topo *t, const struct zl_mask *memory, int k
 int zl_expected_zrefs(const struct zl_topo *t, const int *order, int nr_order,
 		      struct zl_zref *out, int max);
 
+/* ---- zonelab_parse_zonelists.c: zonelab's lists against the kernel's ---- */
 /* Same length and, entry by entry, same node and zone name. */
 bool zl_zrefs_equal(const struct zl_zref *a, int na, const struct zl_zref *b, int nb);
 
@@ -332,7 +343,7 @@ int zl_zonelists_agree(const struct zl_zonelists *zl, const struct zl_zonelists 
 		       const struct zl_zoneinfo *zi, const struct zl_mask *nodes,
 		       bool stale, char *err, size_t errlen);
 
-/* Format helpers for diagnostics. */
+/* ---- zonelab_parse.c: format helpers for diagnostics ---- */
 char *zl_format_order(const int *order, int nr, char *buf, size_t size);
 char *zl_format_zrefs(const struct zl_zref *z, int nr, char *buf, size_t size);
 /*
