@@ -174,33 +174,59 @@ static DEFINE_MUTEX(zl_dbgfs_ctx_lock);
  * A new context and its directory.  The files' data is the context, valid
  * while they exist: the context goes after its directory.
  */
+/*
+ * ctx/<name>/ and its files, or nothing: a context without one of its
+ * files would be one that its user cannot set up or read.
+ */
+static int zl_ctx_dir_create(const char *name, struct zl_ctx *ctx)
+{
+	static const struct {
+		const char *name;
+		umode_t mode;
+		const struct file_operations *fops;
+	} files[] = {
+		{ "mems", 0600, &ctx_mems_fops },
+		{ "policy", 0600, &ctx_policy_fops },
+		{ "weights", 0600, &ctx_weights_fops },
+		{ "numa", 0400, &ctx_numa_fops },
+		{ "stats", 0400, &ctx_stats_fops },
+		{ "oom_score_adj", 0600, &ctx_oom_score_adj_fops },
+	};
+	struct dentry *dir, *file;
+	unsigned int i;
+
+	dir = debugfs_create_dir(name, zl_dbgfs_ctx_root);
+	if (IS_ERR(dir))
+		return PTR_ERR(dir);
+	for (i = 0; i < ARRAY_SIZE(files); i++) {
+		file = debugfs_create_file(files[i].name, files[i].mode, dir,
+					   ctx, files[i].fops);
+		if (IS_ERR(file)) {
+			debugfs_remove(dir);
+			return PTR_ERR(file);
+		}
+	}
+	return 0;
+}
+
 static int zl_contexts_create(const char *name)
 {
 	struct zl_ctx *ctx;
-	struct dentry *dir;
+	int ret;
 
 	lockdep_assert_held(&zl_dbgfs_ctx_lock);
 
 	ctx = zl_ctx_create(name);
 	if (IS_ERR(ctx))
 		return PTR_ERR(ctx);
-	dir = debugfs_create_dir(name, zl_dbgfs_ctx_root);
-	if (IS_ERR(dir)) {
-		zl_ctx_put(ctx);
+	ret = zl_ctx_dir_create(name, ctx);
+	zl_ctx_put(ctx);
+	if (ret) {
 		ctx = zl_ctx_unlink(name);
 		if (!IS_ERR(ctx))
 			zl_ctx_put(ctx);
-		return PTR_ERR(dir);
 	}
-	debugfs_create_file("mems", 0600, dir, ctx, &ctx_mems_fops);
-	debugfs_create_file("policy", 0600, dir, ctx, &ctx_policy_fops);
-	debugfs_create_file("weights", 0600, dir, ctx, &ctx_weights_fops);
-	debugfs_create_file("numa", 0400, dir, ctx, &ctx_numa_fops);
-	debugfs_create_file("stats", 0400, dir, ctx, &ctx_stats_fops);
-	debugfs_create_file("oom_score_adj", 0600, dir, ctx,
-			    &ctx_oom_score_adj_fops);
-	zl_ctx_put(ctx);
-	return 0;
+	return ret;
 }
 
 /*
