@@ -43,7 +43,7 @@ static int __init zl_init(void)
 
 	ret = zl_zones_init(pages_per_node, reserve_percent, min_free_kbytes);
 	if (ret)
-		return ret;
+		goto out_fail;
 	ret = zl_pcp_init();
 	if (ret)
 		goto out_zones_exit;
@@ -75,6 +75,9 @@ out_pcp_exit:
 	zl_pcp_exit();
 out_zones_exit:
 	zl_zones_exit();
+out_fail:
+	/* insmod says only the errno; the log says it was zonelab's own. */
+	pr_err("init failed: %d\n", ret);
 	return ret;
 }
 
