@@ -69,16 +69,8 @@ unsigned int zl_offline_timeout_ms = 2000;
 static int zl_offline_timeout_set(const char *val,
 				  const struct kernel_param *kp)
 {
-	unsigned int ms;
-	int ret = kstrtouint(val, 0, &ms);
-
-	if (ret)
-		return ret;
-	if (ms > ZL_OFFLINE_TIMEOUT_MAX_MS)
-		return -ERANGE;
-	/* Pairs with READ_ONCE() in the offline paths. */
-	WRITE_ONCE(zl_offline_timeout_ms, ms);
-	return 0;
+	/* Read with READ_ONCE() in the offline paths. */
+	return zl_param_set_uint_max(val, kp, ZL_OFFLINE_TIMEOUT_MAX_MS);
 }
 
 static const struct kernel_param_ops zl_offline_timeout_ops = {

@@ -79,16 +79,8 @@ unsigned int zl_inplace_delay_us;
 
 static int zl_inplace_delay_set(const char *val, const struct kernel_param *kp)
 {
-	unsigned int us;
-	int ret = kstrtouint(val, 0, &us);
-
-	if (ret)
-		return ret;
-	if (us > ZL_INPLACE_DELAY_MAX)
-		return -ERANGE;
-	/* Pairs with READ_ONCE() in zl_publish(). */
-	WRITE_ONCE(zl_inplace_delay_us, us);
-	return 0;
+	/* Read with READ_ONCE() in zl_publish(). */
+	return zl_param_set_uint_max(val, kp, ZL_INPLACE_DELAY_MAX);
 }
 
 static const struct kernel_param_ops zl_inplace_delay_ops = {

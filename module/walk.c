@@ -14,14 +14,42 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/delay.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/rcupdate.h>
+#include <linux/sched.h>
 
 #include "zonelab.h"
 #include "trace.h"
 
 /* Zones a walk records; a longer walk is not checked (nr_visited says). */
 #define ZL_WALK_MAX	64
+
+/* Longest delay on one zone of a walk: 10 ms. */
+#define ZL_WALK_DELAY_MAX	10000
+
+/*
+ * Microseconds a walk spends on each zone it visits.  Widens the reader's
+ * side of a race as inplace_delay_us widens the writer's: a walk longer
+ * than a rewrite is overtaken by it, in every mode.
+ */
+static unsigned int zl_walk_delay_us;
+
+static int zl_walk_delay_set(const char *val, const struct kernel_param *kp)
+{
+	/* Read with READ_ONCE() in zl_walk_alloc(). */
+	return zl_param_set_uint_max(val, kp, ZL_WALK_DELAY_MAX);
+}
+
+static const struct kernel_param_ops zl_walk_delay_ops = {
+	.set	= zl_walk_delay_set,
+	.get	= param_get_uint,
+};
+
+module_param_cb(walk_delay_us, &zl_walk_delay_ops, &zl_walk_delay_us, 0644);
+MODULE_PARM_DESC(walk_delay_us,
+		 "Delay in microseconds on each zone a walk visits (0-10000, default 0)");
 
 /**
  * struct zl_walk - one walk of a zonelist, with what the race detectors
@@ -258,6 +286,7 @@ static struct page *zl_walk_alloc(struct zl_walk *w, unsigned int order,
 				  enum zl_wmark wmark)
 {
 	const struct zl_zonelist *zl = zl_walk_list_of(w, w->lists.live);
+	unsigned int delay = READ_ONCE(zl_walk_delay_us);
 	const struct zl_zoneref *z;
 	struct zl_zone *zone;
 
@@ -270,6 +299,10 @@ static struct page *zl_walk_alloc(struct zl_walk *w, unsigned int order,
 		if (!zl_walk_allowed(w, zone))
 			continue;
 		zl_walk_visit(w, zone);
+		if (delay) {
+			mdelay(delay / 1000);
+			udelay(delay % 1000);
+		}
 		if (!zl_zone_watermark_ok(zone, order, zl_walk_mark(zone, wmark),
 					  MAX_NR_ZONES - 1))
 			continue;
@@ -292,6 +325,7 @@ static struct page *zl_walk_alloc(struct zl_walk *w, unsigned int order,
  * @last:	the allocation fails if this does, so the walk is checked for
  *		a premature OOM.
  *
+ * Context: may sleep between two walks.
  * Return: the first page of the block, or NULL.
  */
 struct page *zl_walk_try(unsigned int order, const struct zl_alloc_req *req,
@@ -313,6 +347,9 @@ struct page *zl_walk_try(unsigned int order, const struct zl_alloc_req *req,
 			zl_walk_sample(&w, order);
 		page = zl_walk_alloc(&w, order, wmark);
 		retry = zl_walk_end(&w, order, last);
+		/* A storm may keep us here; the kernel's retries reschedule too. */
+		if (retry)
+			cond_resched();
 	} while (retry);
 	return page;
 }

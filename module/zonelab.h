@@ -15,7 +15,9 @@
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/local_lock.h>
+#include <linux/kstrtox.h>
 #include <linux/mmzone.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/nodemask.h>
 #include <linux/percpu.h>
@@ -425,6 +427,26 @@ void zl_generation_show(struct seq_file *m, const struct zl_generation *gen);
 void zl_generation_counts(s64 *allocated, s64 *freed);
 s64 zl_generations_live(void);
 void zl_kernel_zonelists_show(struct seq_file *m);
+
+/*
+ * The setter of a writable unsigned int parameter with a cap: -ERANGE
+ * past @max, so a bad value leaves the old one in force.  Readers pair
+ * with the WRITE_ONCE() through READ_ONCE().
+ */
+static inline int zl_param_set_uint_max(const char *val,
+					const struct kernel_param *kp,
+					unsigned int max)
+{
+	unsigned int v;
+	int ret = kstrtouint(val, 0, &v);
+
+	if (ret)
+		return ret;
+	if (v > max)
+		return -ERANGE;
+	WRITE_ONCE(*(unsigned int *)kp->arg, v);
+	return 0;
+}
 
 /* rebuild.c */
 extern unsigned int zl_inplace_delay_us;

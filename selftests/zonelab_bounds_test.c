@@ -3,8 +3,9 @@
  * zonelab's limits and error paths, one defect of a review each: every
  * bound a user can push against (alloc files, region ranges, module
  * parameters, stress CPUs), failed writes that must change nothing, the
- * capability a write needs, and a user's pcp enable against the disable
- * an offline in flight holds.  The expected errors are the README's: the
+ * capability a write needs, a user's pcp enable against the disable an
+ * offline in flight holds, and a reaper that must not wait for a victim
+ * busy allocating.  The expected errors are the README's: the
  * kernel has no counterpart to ask.
  */
 #define _GNU_SOURCE
@@ -12,6 +13,7 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +36,7 @@
 #define MAX_REGION_RANGES	256
 #define OFFLINE_TIMEOUT_MAX	60000
 #define ONLINE_RESERVE_MAX	1048576
+#define WALK_DELAY_MAX		10000
 
 FIXTURE(bounds) {
 	struct zl_klog_mark mark;
@@ -122,6 +125,11 @@ TEST_F(bounds, offline_timeout_capped)
 TEST_F(bounds, online_reserve_capped)
 {
 	check_param_bound(_metadata, "online_reserve_pages", ONLINE_RESERVE_MAX);
+}
+
+TEST_F(bounds, walk_delay_capped)
+{
+	check_param_bound(_metadata, "walk_delay_us", WALK_DELAY_MAX);
 }
 
 /* Ranges in one region: past the bound a set is ENOSPC, the map as it was. */
@@ -344,6 +352,136 @@ TEST_F_TIMEOUT(bounds, pcp_enable_keeps_offline_disable, 60)
 	close(fd);
 	EXPECT_EQ(0, zl_zoneinfo_drained(zi));
 	free(zi);
+}
+
+#define MAX_BUSY	8	/* the reaper once took 8 victims a pass */
+
+struct busy_arg {
+	int fd, nid;
+	atomic_int done;
+};
+
+/*
+ * 300 pages of busy_arg's node, one slow walk each, under one lock, on
+ * CPU 1 with the other busy threads: however many CPUs the guest has,
+ * each takes 300 x 10 ms x their number.
+ */
+static void *busy_fn(void *p)
+{
+	struct busy_arg *b = p;
+
+	if (!zl_pin_cpu(1))
+		zl_alloc_cmd(b->fd, "alloc 300 node=%d thisnode", b->nid);
+	atomic_store(&b->done, 1);
+	return NULL;
+}
+
+/* The two nodes with pages that zoneinfo lists first, or -1s. */
+static void two_nodes(const struct zl_zoneinfo *zi, int *x, int *y)
+{
+	int i;
+
+	*x = *y = -1;
+	for (i = 0; i < zi->nr; i++) {
+		if (!zi->zone[i].managed)
+			continue;
+		if (*x < 0)
+			*x = zi->zone[i].nid;
+		else if (zi->zone[i].nid != *x && *y < 0)
+			*y = zi->zone[i].nid;
+	}
+}
+
+/*
+ * @nr_busy files, then one more, hold node X's pages, the earlier ones
+ * more; an exempt file holds the rest of X.  While each of the @nr_busy
+ * allocates on node Y (300 walks of 10 ms with walk_delay_us, under its
+ * file's lock), the exempt file asks X for one page, declaring an OOM
+ * each time: the busy files are chosen first and cannot be reaped, and the
+ * last one's pages must come back while they are all still busy.
+ */
+static void reaper_past_busy(struct __test_metadata *_metadata, int nr_busy)
+{
+	struct zl_zoneinfo *zi = zl_zoneinfo_get();
+	int x, y, i, fd[MAX_BUSY + 1], r, tries, busy = 0, ret;
+	struct busy_arg b[MAX_BUSY] = { 0 };
+	pthread_t t[MAX_BUSY];
+	long long start;
+	long unit;
+
+	ASSERT_NE(NULL, zi);
+	two_nodes(zi, &x, &y);
+	if (y < 0)
+		SKIP(free(zi); return, "needs two nodes with pages");
+	if (zl_pin_away_from(1))
+		SKIP(free(zi); return, "needs CPU 1 for the busy files and another CPU");
+	ASSERT_EQ(0, zl_zoneinfo_drained(zi));
+	ASSERT_EQ(0, zl_pcp_switch(zi, -1, false));
+	/* Half of X in shares nr_busy + 1, nr_busy, ..., 1 units: biggest first. */
+	unit = zl_zi_node_free(zi, x) / ((nr_busy + 1) * (nr_busy + 2));
+	ASSERT_LT(0, unit);
+	for (i = 0; i <= nr_busy; i++) {
+		fd[i] = zl_alloc_open();
+		ASSERT_LE(0, fd[i]);
+		ASSERT_EQ(0, zl_alloc_cmd(fd[i], "alloc %ld node=%d thisnode",
+					  (nr_busy + 1 - i) * unit, x));
+	}
+	r = zl_alloc_open_exempt();
+	ASSERT_LE(0, r);
+	/* The rest of X, with no victim chosen on the way. */
+	ASSERT_EQ(0, zl_cmd("oom_disable", "1"));
+	ret = zl_alloc_cmd(r, "alloc %ld node=%d thisnode", zl_zi_node_free(zi, x), x);
+	ASSERT_EQ(0, zl_cmd("oom_disable", "0"));
+	ASSERT_EQ(-ENOMEM, ret);
+
+	ASSERT_EQ(0, zl_param_set("walk_delay_us", WALK_DELAY_MAX));
+	for (i = 0; i < nr_busy; i++) {
+		b[i].fd = fd[i];
+		b[i].nid = y;
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, busy_fn, &b[i]));
+	}
+	zl_sleep_ms(200);
+	start = zl_now_ms();
+	ret = -ENOMEM;
+	for (tries = 0; tries < nr_busy + 3 && ret; tries++)
+		ret = zl_alloc_cmd(r, "alloc 1 node=%d thisnode", x);
+	for (i = 0; i < nr_busy; i++)
+		busy += !atomic_load(&b[i].done);
+	TH_LOG("the exempt file %s after %d tries, %lld ms, with %d of %d files still busy",
+	       ret ? "failed" : "allocated", tries, zl_now_ms() - start, busy, nr_busy);
+	EXPECT_EQ(0, ret);
+	EXPECT_EQ(nr_busy, busy) TH_LOG("the last file came back only once others were done");
+
+	/* The busy files finish at once. */
+	EXPECT_EQ(0, zl_param_set("walk_delay_us", 0));
+	for (i = 0; i < nr_busy; i++)
+		pthread_join(t[i], NULL);
+	close(r);
+	for (i = 0; i <= nr_busy; i++)
+		close(fd[i]);
+	EXPECT_EQ(0, zl_pcp_switch(zi, -1, true));
+	free(zi);
+}
+
+/*
+ * The reaper must not wait for a victim busy allocating (its `alloc
+ * <count>` holds its file's lock for the whole loop).  A reaper that
+ * waited for the first victim's lock reaped the second only 3 s later,
+ * after the exempt file had run out of victims.  The kernel cannot be
+ * asked: its reaper works on mm's, not on zonelab's files.
+ */
+TEST_F_TIMEOUT(bounds, reaper_skips_a_busy_victim, 60)
+{
+	reaper_past_busy(_metadata, 1);
+}
+
+/*
+ * Nor stop at the first eight victims: with eight busy ones ahead, a
+ * reaper that took eight a pass never reached the ninth.
+ */
+TEST_F_TIMEOUT(bounds, reaper_goes_past_eight_busy_victims, 90)
+{
+	reaper_past_busy(_metadata, MAX_BUSY);
 }
 
 int main(int argc, char **argv)

@@ -219,6 +219,23 @@ int zl_zoneinfo_drained(struct zl_zoneinfo *zi)
 	return ret ? ret : zl_zoneinfo_read(zi);
 }
 
+int zl_pcp_switch(const struct zl_zoneinfo *zi, int nid, bool on)
+{
+	int i, ret = 0;
+
+	for (i = 0; i < zi->nr; i++) {
+		const struct zl_zi_zone *z = &zi->zone[i];
+		char cmd[64];
+
+		if ((nid >= 0 && z->nid != nid) || !z->managed)
+			continue;
+		snprintf(cmd, sizeof(cmd), "%s %d %s", on ? "enable" : "disable", z->nid,
+			 z->name);
+		ret = zl_cmd(ZL_PCP, cmd) ?: ret;
+	}
+	return ret;
+}
+
 int zl_pool_at_rest(struct zl_zoneinfo *zi, char *err, size_t errlen)
 {
 	struct zl_stress st;

@@ -76,6 +76,11 @@ int zl_stress_wait_above(struct zl_stress *st, size_t field, long above, long ti
  */
 int zl_zoneinfo_drained(struct zl_zoneinfo *zi);
 /*
+ * pcplists of @nid's zones in @zi (-1: every node's) on or off, so that
+ * every allocation walks: 0 or the last failure's -errno.
+ */
+int zl_pcp_switch(const struct zl_zoneinfo *zi, int nid, bool on);
+/*
  * The pool at rest, as tests that count pages need it: stress stopped,
  * pcplists drained and every zone wholly free; @zi holds the zoneinfo.
  * 0, -EBUSY (@err says what holds pages) or a read's -errno.

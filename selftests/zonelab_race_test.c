@@ -5,10 +5,15 @@
  * workers on the other CPUs allocate and free at the edge of exhaustion.
  * For rcu, seqlock and stop_machine each walk detector must stay at zero;
  * for inplace, the deliberately unsafe mode, each must fire (with
- * inplace_delay_us widening the window between entry writes, honestly).
+ * inplace_delay_us widening the window between entry writes and
+ * walk_delay_us the walks, honestly).  Then two set-ups that do not rely
+ * on luck: a premature OOM (only one zone has pages, the storm moves it
+ * under a walk) and a seqlock walk retried past 16 times.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,12 +27,19 @@
 #include "zonelab_pool.h"
 
 #define DELAY_PARAM	ZL_SYSMOD "/parameters/inplace_delay_us"
+#define WALK_DELAY_PARAM	ZL_SYSMOD "/parameters/walk_delay_us"
 
 static const char * const detectors[] = {
 	"zonelist_double_visit", "zonelist_missed_zone", "premature_oom",
 };
 
 #define NR_DET	(sizeof(detectors) / sizeof(detectors[0]))
+/*
+ * The first two must fire in an inplace storm.  Stress at exhaustion
+ * makes a premature OOM likely, not certain (a KCSAN kernel once went
+ * 15 s without one): premature.inplace.only_m_has_pages makes it certain.
+ */
+#define NR_STORM_DET	2
 
 FIXTURE(storm)
 {
@@ -42,12 +54,20 @@ FIXTURE_VARIANT(storm)
 	const char *mode;
 	bool unsafe;		/* the detectors must fire, not stay quiet */
 	int run_ms;		/* how long a safe mode runs; unsafe: the limit */
+	const char *walk_delay;	/* walk_delay_us, or NULL */
 };
 
 FIXTURE_VARIANT_ADD(storm, rcu) { .mode = "rcu", .run_ms = 1000 };
 FIXTURE_VARIANT_ADD(storm, seqlock) { .mode = "seqlock", .run_ms = 1000 };
 FIXTURE_VARIANT_ADD(storm, stop_machine) { .mode = "stop_machine", .run_ms = 1000 };
-FIXTURE_VARIANT_ADD(storm, inplace) { .mode = "inplace", .unsafe = true, .run_ms = 15000 };
+/*
+ * Walks long enough (50 us a zone) for rewrites to overtake them: a
+ * premature OOM needs a failing walk to skip a zone that keeps memory, and
+ * with short walks a KCSAN kernel's timing once gave none in 15 s.
+ */
+FIXTURE_VARIANT_ADD(storm, inplace) {
+	.mode = "inplace", .unsafe = true, .run_ms = 15000, .walk_delay = "50",
+};
 
 FIXTURE_SETUP(storm)
 {
@@ -63,15 +83,16 @@ FIXTURE_TEARDOWN(storm)
 		EXPECT_EQ(0, zl_cmd(ZL_STRESS, "stop"));
 	EXPECT_EQ(0, zl_cmd(ZL_REBUILD_MODE, "rcu"));
 	EXPECT_EQ(0, zl_write_str(DELAY_PARAM, "0"));
+	EXPECT_EQ(0, zl_write_str(WALK_DELAY_PARAM, "0"));
 	EXPECT_EQ(0, zl_klog_new_bad(&self->mark));
 }
 
-/* How many of the detectors have counted since the test began. */
+/* How many of the storm's detectors have counted since the test began. */
 static size_t detected(FIXTURE_DATA(storm) *self)
 {
 	size_t i, n = 0;
 
-	for (i = 0; i < NR_DET; i++)
+	for (i = 0; i < NR_STORM_DET; i++)
 		n += zl_stat_get(detectors[i]) > self->before[i];
 	return n;
 }
@@ -138,6 +159,8 @@ TEST_F(storm, detectors)
 	ASSERT_EQ(0, err);
 	if (variant->unsafe)
 		ASSERT_EQ(0, zl_write_str(DELAY_PARAM, "20"));
+	if (variant->walk_delay)
+		ASSERT_EQ(0, zl_write_str(WALK_DELAY_PARAM, variant->walk_delay));
 
 	for (i = 0; i < NR_DET; i++)
 		self->before[i] = zl_stat_get(detectors[i]);
@@ -147,7 +170,7 @@ TEST_F(storm, detectors)
 	start = zl_now_ms();
 	while (zl_now_ms() - start < variant->run_ms) {
 		zl_sleep_ms(250);
-		if (variant->unsafe && detected(self) == NR_DET)
+		if (variant->unsafe && detected(self) == NR_STORM_DET)
 			break;
 	}
 	rebuilds = storm_stop(_metadata, self);
@@ -161,7 +184,7 @@ TEST_F(storm, detectors)
 	EXPECT_LT(0, rebuilds) TH_LOG("the storm never rebuilt");
 	/* Each detector on its own: one dead detector must not hide behind the others. */
 	if (variant->unsafe) {
-		for (i = 0; i < NR_DET; i++) {
+		for (i = 0; i < NR_STORM_DET; i++) {
 			const char *name = detectors[i];
 
 			EXPECT_LT(self->before[i], zl_stat_get(name))
@@ -261,6 +284,290 @@ TEST_F(modes, bench_rebuild_reports)
 	}
 	free(text);
 	EXPECT_LE(3, lines);
+}
+
+/*
+ * A failed seqlock-mode walk is walked again for as long as rewrites run
+ * under it, as the kernel's slow path restarts while zonelist_update_seq
+ * moves; it used to give up after 16 tries.  Node X's zones are held
+ * whole by an exempt file (no victim to choose), the storm rewrites on
+ * CPU 0, and walk_delay_us makes every walk (10 ms a zone) much longer
+ * than a rewrite (0.1-0.5 ms in these guests) and than the storm's pauses,
+ * so every walk of an allocation on X fails with the count moved.  After 1 s that allocation must still be
+ * retrying, and must succeed once the pages are given back.  Bounded at
+ * 16 retries a walk, it failed with ENOMEM within about 0.2 s.  The
+ * kernel cannot be asked: its own retry needs a zonelist rebuild storm,
+ * which only memory hotplug gives it, at most a few per second.
+ */
+FIXTURE(retry)
+{
+	struct zl_klog_mark mark;
+	struct zl_zoneinfo *zi;
+	int nid, hold, fd;
+	bool storm, walk_delay, pcp_off;
+	pthread_t t;
+	bool joined;
+	atomic_int done;
+	long long start, took;
+	int ret;
+};
+
+FIXTURE_SETUP(retry)
+{
+	struct zl_mask cpus;
+	int i;
+
+	zl_klog_mark(&self->mark);
+	self->hold = self->fd = -1;
+	self->joined = true;
+	if (zl_online_cpus(&cpus) < 2 || !zl_mask_test(&cpus, 1))
+		SKIP(return, "needs CPU 0 for the storm and CPU 1 to allocate on");
+	ASSERT_EQ(0, zl_wait_quiescent(5000));
+	self->zi = zl_zoneinfo_alloc();
+	ASSERT_NE(NULL, self->zi);
+	ASSERT_EQ(0, zl_zoneinfo_drained(self->zi));
+	self->nid = -1;
+	for (i = 0; i < self->zi->nr; i++)
+		if (self->zi->zone[i].managed > 0) {
+			self->nid = self->zi->zone[i].nid;
+			break;
+		}
+	ASSERT_LE(0, self->nid);
+	/* Pages on pcplists would be taken without a walk. */
+	self->pcp_off = true;
+	ASSERT_EQ(0, zl_pcp_switch(self->zi, self->nid, false));
+	ASSERT_EQ(0, zl_cmd(ZL_REBUILD_MODE, "seqlock"));
+}
+
+FIXTURE_TEARDOWN(retry)
+{
+	if (self->hold >= 0)
+		EXPECT_EQ(0, zl_alloc_cmd(self->hold, "free all"));
+	if (self->storm)
+		EXPECT_EQ(0, zl_cmd(ZL_STORM, "stop"));
+	if (self->walk_delay)
+		EXPECT_EQ(0, zl_write_str(WALK_DELAY_PARAM, "0"));
+	if (!self->joined)
+		pthread_join(self->t, NULL);
+	if (self->fd >= 0)
+		close(self->fd);
+	if (self->hold >= 0)
+		close(self->hold);
+	if (self->pcp_off)
+		EXPECT_EQ(0, zl_pcp_switch(self->zi, self->nid, true));
+	free(self->zi);
+	EXPECT_EQ(0, zl_cmd(ZL_REBUILD_MODE, "rcu"));
+	EXPECT_EQ(0, zl_klog_new_bad(&self->mark));
+}
+
+/* One page of X, from CPU 1; its result in ->ret, then ->done. */
+static void *retry_alloc_fn(void *arg)
+{
+	FIXTURE_DATA(retry) *self = arg;
+
+	self->ret = zl_pin_cpu(1);
+	if (!self->ret)
+		self->ret = zl_alloc_cmd(self->fd, "alloc 1 node=%d thisnode", self->nid);
+	self->took = zl_now_ms() - self->start;
+	atomic_store(&self->done, 1);
+	return NULL;
+}
+
+TEST_F(retry, seqlock_walk_retries_past_16)
+{
+	long free_x = 0, retry0, retries;
+	char *text;
+	int i;
+
+	for (i = 0; i < self->zi->nr; i++)
+		if (self->zi->zone[i].nid == self->nid)
+			free_x += self->zi->zone[i].free;
+	self->hold = zl_alloc_open_exempt();
+	ASSERT_LE(0, self->hold);
+	self->fd = zl_alloc_open_exempt();
+	ASSERT_LE(0, self->fd);
+	/* Everything X gives: the allocation past it fails, keeping the rest. */
+	ASSERT_EQ(-ENOMEM, zl_alloc_cmd(self->hold, "alloc %ld node=%d thisnode",
+					free_x + 1, self->nid));
+	ASSERT_EQ(-ENOMEM, zl_alloc_cmd(self->fd, "alloc 1 node=%d thisnode", self->nid))
+		TH_LOG("node %d still had a page", self->nid);
+
+	ASSERT_EQ(0, zl_cmd(ZL_STORM, "start cpu=0"));
+	self->storm = true;
+	ASSERT_EQ(0, zl_write_str(WALK_DELAY_PARAM, "10000"));
+	self->walk_delay = true;
+	retry0 = zl_stat_get("zonelist_retry");
+	self->start = zl_now_ms();
+	ASSERT_EQ(0, pthread_create(&self->t, NULL, retry_alloc_fn, self));
+	self->joined = false;
+	zl_sleep_ms(1000);
+	retries = zl_stat_get("zonelist_retry") - retry0;
+	text = zl_read_file(ZL_STORM, NULL);
+	if (atomic_load(&self->done))
+		TH_LOG("node %d: %ld retries, the allocation done after %lld ms",
+		       self->nid, retries, self->took);
+	else
+		TH_LOG("node %d: %ld retries in 1 s, the allocation still retrying", self->nid,
+		       retries);
+	TH_LOG("storm: %s", text ? text : "?");
+	free(text);
+	EXPECT_EQ(0, atomic_load(&self->done))
+		TH_LOG("the allocation gave up while rewrites ran: %d", self->ret);
+	EXPECT_LT(16, retries);
+
+	ASSERT_EQ(0, zl_alloc_cmd(self->hold, "free all"));
+	pthread_join(self->t, NULL);
+	self->joined = true;
+	EXPECT_EQ(0, self->ret) TH_LOG("the allocation failed once X had pages again");
+}
+
+/*
+ * The premature OOM detector on its own, made certain.  Node A (CPU 1's)
+ * falls back from its first zone Z to its last zone M; every zone but M's
+ * node's is held whole by an exempt file, so only M has pages and no
+ * victim can be chosen.  The storm hides Z every other rebuild: removing
+ * it moves M from the second-to-last entry up, and a walk 1 ms on Z (walk_delay_us)
+ * that read Z before the move reads the end of the list after it.  In
+ * inplace such a walk fails with M untouched, a premature OOM, within
+ * seconds; in the safe modes every allocation from A must succeed and the
+ * detector stay at zero.  The kernel cannot be asked: its own zonelists
+ * are rebuilt only by memory hotplug, and under zonelist_update_seq.
+ */
+FIXTURE(premature)
+{
+	struct zl_klog_mark mark;
+	struct zl_zoneinfo *zi;
+	int a, hold, fd;
+	bool storm, delays, pcp_off;
+	char hide[64];
+};
+
+FIXTURE_VARIANT(premature)
+{
+	const char *mode;
+	bool unsafe;
+	int run_ms;
+};
+
+FIXTURE_VARIANT_ADD(premature, rcu) { .mode = "rcu", .run_ms = 1000 };
+FIXTURE_VARIANT_ADD(premature, seqlock) { .mode = "seqlock", .run_ms = 1000 };
+FIXTURE_VARIANT_ADD(premature, stop_machine) { .mode = "stop_machine", .run_ms = 1000 };
+FIXTURE_VARIANT_ADD(premature, inplace) { .mode = "inplace", .unsafe = true, .run_ms = 15000 };
+
+/* Hold every node's pages but @keep's on @fd, each node until ENOMEM. */
+static int hold_all_but(const struct zl_zoneinfo *zi, int fd, int keep)
+{
+	long node_free[ZL_MAX_NODES] = { 0 };
+	int i, nid, ret;
+
+	for (i = 0; i < zi->nr; i++)
+		node_free[zi->zone[i].nid] += zi->zone[i].free;
+	for (nid = 0; nid < ZL_MAX_NODES; nid++) {
+		if (nid == keep || !node_free[nid])
+			continue;
+		ret = zl_alloc_cmd(fd, "alloc %ld node=%d thisnode", node_free[nid] + 1, nid);
+		if (ret != -ENOMEM)
+			return ret ?: -EAGAIN;
+	}
+	return 0;
+}
+
+FIXTURE_SETUP(premature)
+{
+	struct zl_zonelists *zl = zl_zonelists_alloc();
+	const struct zl_node_zl *n;
+	struct zl_zref z, m;
+	char err[256];
+	int i, ret;
+
+	zl_klog_mark(&self->mark);
+	self->hold = self->fd = -1;
+	ASSERT_NE(NULL, zl);
+	self->a = zl_cpu_node(1);
+	if (self->a < 0)
+		SKIP(free(zl); return, "needs CPU 1 to allocate on, CPU 0 for the storm");
+	ASSERT_EQ(0, zl_zonelists_read(zl, ZL_ZONELISTS, true, err, sizeof(err))) TH_LOG("%s", err);
+	n = &zl->node[self->a];
+	z = n->fallback[0];
+	m = n->fallback[n->nr_fallback - 1];
+	for (i = 1; i < n->nr_fallback - 1; i++)
+		if (n->fallback[i].nid == m.nid)
+			break;
+	ret = n->nr_fallback >= 2 && z.nid != m.nid && i == n->nr_fallback - 1;
+	free(zl);
+	if (!ret)
+		SKIP(return, "node %d's list does not end in a node of one zone", self->a);
+	snprintf(self->hide, sizeof(self->hide), "start cpu=0 hide=%d/%s", z.nid, z.zone);
+
+	ASSERT_EQ(0, zl_wait_quiescent(5000));
+	self->zi = zl_zoneinfo_alloc();
+	ASSERT_NE(NULL, self->zi);
+	ASSERT_EQ(0, zl_zoneinfo_drained(self->zi));
+	self->pcp_off = true;
+	ASSERT_EQ(0, zl_pcp_switch(self->zi, -1, false));
+	self->hold = zl_alloc_open_exempt();
+	ASSERT_LE(0, self->hold);
+	self->fd = zl_alloc_open_exempt();
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, hold_all_but(self->zi, self->hold, m.nid));
+	ASSERT_EQ(0, zl_pin_cpu(1));
+	ret = zl_cmd(ZL_REBUILD_MODE, variant->mode);
+	if (ret == -EOPNOTSUPP)
+		SKIP(return, "%s cannot keep walks unpreempted on this kernel", variant->mode);
+	ASSERT_EQ(0, ret);
+}
+
+FIXTURE_TEARDOWN(premature)
+{
+	if (self->storm)
+		EXPECT_EQ(0, zl_cmd(ZL_STORM, "stop"));
+	if (self->delays) {
+		EXPECT_EQ(0, zl_write_str(WALK_DELAY_PARAM, "0"));
+		EXPECT_EQ(0, zl_write_str(DELAY_PARAM, "0"));
+	}
+	if (self->fd >= 0)
+		close(self->fd);
+	if (self->hold >= 0)
+		close(self->hold);
+	if (self->pcp_off)
+		EXPECT_EQ(0, zl_pcp_switch(self->zi, -1, true));
+	free(self->zi);
+	EXPECT_EQ(0, zl_cmd(ZL_REBUILD_MODE, "rcu"));
+	EXPECT_EQ(0, zl_klog_new_bad(&self->mark));
+}
+
+TEST_F(premature, only_m_has_pages)
+{
+	long long before = zl_stat_get("premature_oom"), start;
+	long allocs = 0, fails = 0, found;
+	int ret;
+
+	ASSERT_EQ(0, zl_write_str(WALK_DELAY_PARAM, "1000"));
+	self->delays = true;
+	if (variant->unsafe)
+		ASSERT_EQ(0, zl_write_str(DELAY_PARAM, "20"));
+	ASSERT_EQ(0, zl_cmd(ZL_STORM, self->hide)) TH_LOG("%s", self->hide);
+	self->storm = true;
+	start = zl_now_ms();
+	while (zl_now_ms() - start < variant->run_ms) {
+		ret = zl_alloc_cmd(self->fd, "alloc 1 node=%d", self->a);
+		allocs++;
+		if (ret == -ENOMEM)
+			fails++;
+		else
+			ASSERT_EQ(0, ret ?: zl_alloc_cmd(self->fd, "free 1"));
+		if (variant->unsafe && zl_stat_get("premature_oom") > before)
+			break;
+	}
+	found = zl_stat_get("premature_oom") - before;
+	TH_LOG("%s (%s): %ld allocations from node %d in %lld ms, %ld failed, premature_oom %ld",
+	       variant->mode, self->hide, allocs, self->a, zl_now_ms() - start, fails, found);
+	if (variant->unsafe) {
+		EXPECT_LT(0, found);
+		return;
+	}
+	EXPECT_EQ(0, fails);
+	EXPECT_EQ(0, found);
 }
 
 int main(int argc, char **argv)
