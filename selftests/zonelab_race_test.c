@@ -6,14 +6,12 @@
  * For rcu, seqlock and stop_machine each walk detector must stay at zero;
  * for inplace, the deliberately unsafe mode, each must fire (with
  * inplace_delay_us widening the window between entry writes and
- * walk_delay_us the walks, honestly).  Then two set-ups that do not rely
- * on luck: a premature OOM (only one zone has pages, the storm moves it
- * under a walk) and a seqlock walk retried past 16 times.
+ * walk_delay_us the walks, honestly).  Then a premature OOM that does not
+ * rely on luck: only one zone has pages, and the storm moves it under a
+ * walk.
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,141 +282,6 @@ TEST_F(modes, bench_rebuild_reports)
 	}
 	free(text);
 	EXPECT_LE(3, lines);
-}
-
-/*
- * A failed seqlock-mode walk is walked again for as long as rewrites run
- * under it, as the kernel's slow path restarts while zonelist_update_seq
- * moves; it used to give up after 16 tries.  Node X's zones are held
- * whole by an exempt file (no victim to choose), the storm rewrites on
- * CPU 0, and walk_delay_us makes every walk (10 ms a zone) much longer
- * than a rewrite (0.1-0.5 ms in these guests) and than the storm's pauses,
- * so every walk of an allocation on X fails with the count moved.  After 1 s that allocation must still be
- * retrying, and must succeed once the pages are given back.  Bounded at
- * 16 retries a walk, it failed with ENOMEM within about 0.2 s.  The
- * kernel cannot be asked: its own retry needs a zonelist rebuild storm,
- * which only memory hotplug gives it, at most a few per second.
- */
-FIXTURE(retry)
-{
-	struct zl_klog_mark mark;
-	struct zl_zoneinfo *zi;
-	int nid, hold, fd;
-	bool storm, walk_delay, pcp_off;
-	pthread_t t;
-	bool joined;
-	atomic_int done;
-	long long start, took;
-	int ret;
-};
-
-FIXTURE_SETUP(retry)
-{
-	struct zl_mask cpus;
-	int i;
-
-	zl_klog_mark(&self->mark);
-	self->hold = self->fd = -1;
-	self->joined = true;
-	if (zl_online_cpus(&cpus) < 2 || !zl_mask_test(&cpus, 1))
-		SKIP(return, "needs CPU 0 for the storm and CPU 1 to allocate on");
-	ASSERT_EQ(0, zl_wait_quiescent(5000));
-	self->zi = zl_zoneinfo_alloc();
-	ASSERT_NE(NULL, self->zi);
-	ASSERT_EQ(0, zl_zoneinfo_drained(self->zi));
-	self->nid = -1;
-	for (i = 0; i < self->zi->nr; i++)
-		if (self->zi->zone[i].managed > 0) {
-			self->nid = self->zi->zone[i].nid;
-			break;
-		}
-	ASSERT_LE(0, self->nid);
-	/* Pages on pcplists would be taken without a walk. */
-	self->pcp_off = true;
-	ASSERT_EQ(0, zl_pcp_switch(self->zi, self->nid, false));
-	ASSERT_EQ(0, zl_cmd(ZL_REBUILD_MODE, "seqlock"));
-}
-
-FIXTURE_TEARDOWN(retry)
-{
-	if (self->hold >= 0)
-		EXPECT_EQ(0, zl_alloc_cmd(self->hold, "free all"));
-	if (self->storm)
-		EXPECT_EQ(0, zl_cmd(ZL_STORM, "stop"));
-	if (self->walk_delay)
-		EXPECT_EQ(0, zl_write_str(WALK_DELAY_PARAM, "0"));
-	if (!self->joined)
-		pthread_join(self->t, NULL);
-	if (self->fd >= 0)
-		close(self->fd);
-	if (self->hold >= 0)
-		close(self->hold);
-	if (self->pcp_off)
-		EXPECT_EQ(0, zl_pcp_switch(self->zi, self->nid, true));
-	free(self->zi);
-	EXPECT_EQ(0, zl_cmd(ZL_REBUILD_MODE, "rcu"));
-	EXPECT_EQ(0, zl_klog_new_bad(&self->mark));
-}
-
-/* One page of X, from CPU 1; its result in ->ret, then ->done. */
-static void *retry_alloc_fn(void *arg)
-{
-	FIXTURE_DATA(retry) *self = arg;
-
-	self->ret = zl_pin_cpu(1);
-	if (!self->ret)
-		self->ret = zl_alloc_cmd(self->fd, "alloc 1 node=%d thisnode", self->nid);
-	self->took = zl_now_ms() - self->start;
-	atomic_store(&self->done, 1);
-	return NULL;
-}
-
-TEST_F(retry, seqlock_walk_retries_past_16)
-{
-	long free_x = 0, retry0, retries;
-	char *text;
-	int i;
-
-	for (i = 0; i < self->zi->nr; i++)
-		if (self->zi->zone[i].nid == self->nid)
-			free_x += self->zi->zone[i].free;
-	self->hold = zl_alloc_open_exempt();
-	ASSERT_LE(0, self->hold);
-	self->fd = zl_alloc_open_exempt();
-	ASSERT_LE(0, self->fd);
-	/* Everything X gives: the allocation past it fails, keeping the rest. */
-	ASSERT_EQ(-ENOMEM, zl_alloc_cmd(self->hold, "alloc %ld node=%d thisnode",
-					free_x + 1, self->nid));
-	ASSERT_EQ(-ENOMEM, zl_alloc_cmd(self->fd, "alloc 1 node=%d thisnode", self->nid))
-		TH_LOG("node %d still had a page", self->nid);
-
-	ASSERT_EQ(0, zl_cmd(ZL_STORM, "start cpu=0"));
-	self->storm = true;
-	ASSERT_EQ(0, zl_write_str(WALK_DELAY_PARAM, "10000"));
-	self->walk_delay = true;
-	retry0 = zl_stat_get("zonelist_retry");
-	self->start = zl_now_ms();
-	ASSERT_EQ(0, pthread_create(&self->t, NULL, retry_alloc_fn, self));
-	self->joined = false;
-	zl_sleep_ms(1000);
-	retries = zl_stat_get("zonelist_retry") - retry0;
-	text = zl_read_file(ZL_STORM, NULL);
-	if (atomic_load(&self->done))
-		TH_LOG("node %d: %ld retries, the allocation done after %lld ms",
-		       self->nid, retries, self->took);
-	else
-		TH_LOG("node %d: %ld retries in 1 s, the allocation still retrying", self->nid,
-		       retries);
-	TH_LOG("storm: %s", text ? text : "?");
-	free(text);
-	EXPECT_EQ(0, atomic_load(&self->done))
-		TH_LOG("the allocation gave up while rewrites ran: %d", self->ret);
-	EXPECT_LT(16, retries);
-
-	ASSERT_EQ(0, zl_alloc_cmd(self->hold, "free all"));
-	pthread_join(self->t, NULL);
-	self->joined = true;
-	EXPECT_EQ(0, self->ret) TH_LOG("the allocation failed once X had pages again");
 }
 
 /*
