@@ -406,6 +406,7 @@ static void reaper_past_busy(struct __test_metadata *_metadata, int nr_busy)
 	int x, y, i, fd[MAX_BUSY + 1], r, tries, busy = 0, ret;
 	struct busy_arg b[MAX_BUSY] = { 0 };
 	pthread_t t[MAX_BUSY];
+	struct zl_mask cpus;
 	long long start;
 	long unit;
 
@@ -413,7 +414,7 @@ static void reaper_past_busy(struct __test_metadata *_metadata, int nr_busy)
 	two_nodes(zi, &x, &y);
 	if (y < 0)
 		SKIP(free(zi); return, "needs two nodes with pages");
-	if (zl_pin_away_from(1))
+	if (zl_online_cpus(&cpus) < 2 || !zl_mask_test(&cpus, 1) || zl_pin_away_from(1))
 		SKIP(free(zi); return, "needs CPU 1 for the busy files and another CPU");
 	ASSERT_EQ(0, zl_zoneinfo_drained(zi));
 	ASSERT_EQ(0, zl_pcp_switch(zi, -1, false));

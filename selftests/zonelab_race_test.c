@@ -301,7 +301,7 @@ FIXTURE(premature)
 	struct zl_klog_mark mark;
 	struct zl_zoneinfo *zi;
 	int a, hold, fd;
-	bool storm, delays, pcp_off;
+	bool storm, delays, pcp_off, ready;
 	char hide[64];
 };
 
@@ -378,6 +378,7 @@ FIXTURE_SETUP(premature)
 	if (ret == -EOPNOTSUPP)
 		SKIP(return, "%s cannot keep walks unpreempted on this kernel", variant->mode);
 	ASSERT_EQ(0, ret);
+	self->ready = true;
 }
 
 FIXTURE_TEARDOWN(premature)
@@ -404,6 +405,10 @@ TEST_F(premature, only_m_has_pages)
 	long long before = zl_stat_get("premature_oom"), start;
 	long allocs = 0, fails = 0, found;
 	int ret;
+
+	/* 6.1's harness runs the test after a SKIP in its setup. */
+	if (!self->ready)
+		return;
 
 	ASSERT_EQ(0, zl_write_str(WALK_DELAY_PARAM, "1000"));
 	self->delays = true;
