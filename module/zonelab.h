@@ -13,9 +13,9 @@
 
 #include <linux/cpumask.h>
 #include <linux/kref.h>
+#include <linux/kstrtox.h>
 #include <linux/list.h>
 #include <linux/local_lock.h>
-#include <linux/kstrtox.h>
 #include <linux/mmzone.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
