@@ -18,8 +18,10 @@
 
 #include <linux/cpuset.h>
 #include <linux/err.h>
+#include <linux/mempolicy.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
+#include <linux/sched/task.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 
@@ -384,13 +386,80 @@ static seqcount_spinlock_t *zl_task_mems(nodemask_t *mems, unsigned int *seq)
 }
 #endif
 
-/* The default policy of a task without one: local allocation. */
-static const struct zl_mempolicy zl_local_policy = { .mode = ZL_MPOL_LOCAL };
+#ifdef CONFIG_NUMA
+/*
+ * The calling task's own mempolicy into @pol: local when it has none, as
+ * get_task_policy() falls back to.  Copied under task_lock(), which
+ * mpol_rebind_task() holds when a cpuset update rewrites it in place.
+ * enum zl_mpol_mode has the kernel's mode numbers.
+ */
+static void zl_task_policy(struct zl_mempolicy *pol)
+{
+	const struct mempolicy *mp;
+
+	pol->mode = ZL_MPOL_LOCAL;
+	task_lock(current);
+	mp = current->mempolicy;
+	if (mp && mp->mode < ZL_NR_MPOL) {
+		pol->mode = mp->mode;
+		pol->nodes = mp->nodes;
+	}
+	task_unlock(current);
+}
+
+/*
+ * interleave_nodes(): the node after the task's last interleave node, in
+ * its policy's nodes, becomes its last.  Only the task writes il_prev.
+ */
+static int zl_task_il_next(const struct zl_mempolicy *pol)
+{
+	int next = next_node_in(current->il_prev, pol->nodes);
+
+	if (next < MAX_NUMNODES)
+		current->il_prev = next;
+	return next;
+}
+#else
+static void zl_task_policy(struct zl_mempolicy *pol)
+{
+	pol->mode = ZL_MPOL_LOCAL;
+}
+
+static int zl_task_il_next(const struct zl_mempolicy *pol)
+{
+	return first_node(pol->nodes);
+}
+#endif
+
+/*
+ * One try under the calling task's own policy, as the kernel allocates a
+ * page for it: interleave from its il_prev cursor (weighted interleave
+ * too: the weights are not followed), the others as a context's.
+ */
+static struct page *zl_task_policy_try(unsigned int order, unsigned int flags,
+				       const nodemask_t *mems,
+				       seqcount_spinlock_t *seqc,
+				       unsigned int seq, struct zl_owner *owner)
+{
+	struct zl_mempolicy pol = { };
+	struct zl_alloc_req req = {
+		.mask = mems, .flags = flags, .mems_seq = seqc,
+		.mems_cookie = seq, .owner = owner,
+	};
+
+	zl_task_policy(&pol);
+	if (pol.mode != ZL_MPOL_INTERLEAVE &&
+	    pol.mode != ZL_MPOL_WEIGHTED_INTERLEAVE)
+		return zl_policy_try(&pol, mems, NULL, -1, order, flags, seqc,
+				     seq, owner);
+	req.nid = zl_task_il_next(&pol);
+	return zl_alloc_req(order, &req);
+}
 
 /**
  * zl_task_alloc() - allocate for the calling task, within its real
  * cpuset's mems_allowed, retrying while a cpuset update changes them.
- * @pol:	a region's policy, or NULL for the default (local) policy.
+ * @pol:	a region's policy, or NULL for the task's own mempolicy.
  * @ilx:	the page's offset in @pol's region, or -1.
  * @order:	the order.
  * @nid:	preferred node, or NUMA_NO_NODE.
@@ -418,10 +487,12 @@ struct page *zl_task_alloc(const struct zl_mempolicy *pol, long ilx,
 			};
 
 			page = zl_alloc_req(order, &req);
+		} else if (pol) {
+			page = zl_policy_try(pol, &mems, NULL, ilx, order,
+					     flags, seqc, seq, owner);
 		} else {
-			page = zl_policy_try(pol ?: &zl_local_policy, &mems,
-					     NULL, ilx, order, flags, seqc, seq,
-					     owner);
+			page = zl_task_policy_try(order, flags, &mems, seqc,
+						  seq, owner);
 		}
 		if (page || !seqc || !READ_ONCE(zl_mems_retry) ||
 		    !read_seqcount_retry(seqc, seq))

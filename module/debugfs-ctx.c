@@ -36,36 +36,37 @@ static bool zl_valid_name(const char *name)
 
 /*
  * "create <name> <pages>", "destroy <name>" or
- * "set <name> <first>-<last> <policy>".
+ * "set <name> <first>-<last> <policy>", the policy being the rest of the
+ * line: the kernel's "prefer (many)" has a blank in it.
  */
 static int zl_regions_cmd(char *cmd)
 {
 	char *verb = zl_next_word(&cmd), *name = zl_next_word(&cmd);
-	char *a1 = zl_next_word(&cmd), *a2 = zl_next_word(&cmd);
+	char *a1 = zl_next_word(&cmd), *dash;
 	unsigned long first, last;
 	struct zl_mempolicy *pol;
-	char *dash;
 
-	if (!verb || !name || zl_next_word(&cmd) || !zl_valid_name(name))
+	if (!verb || !name || !zl_valid_name(name))
 		return -EINVAL;
 	if (!strcmp(verb, "destroy"))
-		return a1 ? -EINVAL : zl_region_destroy(name);
+		return a1 || zl_next_word(&cmd) ? -EINVAL : zl_region_destroy(name);
 	if (!strcmp(verb, "create")) {
-		if (!a1 || a2 || kstrtoul(a1, 10, &first))
+		if (!a1 || zl_next_word(&cmd) || kstrtoul(a1, 10, &first))
 			return -EINVAL;
 		return zl_region_create(name, first);
 	}
-	if (strcmp(verb, "set") || !a1 || !a2)
+	if (strcmp(verb, "set") || !a1 || !cmd)
 		return -EINVAL;
+	cmd = strim(cmd);
 	dash = strchr(a1, '-');
-	if (!dash)
+	if (!*cmd || !dash)
 		return -EINVAL;
 	*dash++ = '\0';
 	if (kstrtoul(a1, 10, &first) || kstrtoul(dash, 10, &last) ||
 	    last < first || last == ULONG_MAX)
 		return -EINVAL;
 	/* A shared policy is made in the root cpuset, as tmpfs makes it. */
-	pol = zl_mpol_parse(a2, &node_states[N_MEMORY]);
+	pol = zl_mpol_parse(cmd, &node_states[N_MEMORY]);
 	if (IS_ERR(pol))
 		return PTR_ERR(pol);
 	return zl_region_set(name, first, last + 1, pol);
@@ -109,13 +110,18 @@ static const struct file_operations ctx_##__name##_fops = {		\
 	.release	= single_release,				\
 }
 
-/* A nodelist of online nodes, not empty: an injected cpuset update. */
+/*
+ * A nodelist of nodes with memory, not empty: an injected cpuset update.
+ * cgroup v1's cpuset.mems refuses other nodes with EINVAL; v2's takes
+ * them but leaves them out of the effective mems, which are what a task's
+ * mems_allowed is: either way those never hold a node without memory.
+ */
 static int zl_ctx_mems_cmd(struct zl_ctx *ctx, char *cmd)
 {
 	nodemask_t mems;
 
 	if (nodelist_parse(cmd, mems) || nodes_empty(mems) ||
-	    !nodes_subset(mems, node_states[N_ONLINE]))
+	    !nodes_subset(mems, node_states[N_MEMORY]))
 		return -EINVAL;
 	return zl_ctx_set_mems(ctx, &mems);
 }

@@ -24,12 +24,22 @@
 /* Policies allocated and not yet freed: `stats` policies_live. */
 static atomic_long_t zl_policies_live = ATOMIC_LONG_INIT(0);
 
+/* mpol_to_str()'s policy_modes[] (6.12's for weighted interleave). */
 static const char * const zl_mpol_names[ZL_NR_MPOL] = {
 	[ZL_MPOL_DEFAULT]		= "default",
 	[ZL_MPOL_PREFERRED]		= "prefer",
 	[ZL_MPOL_BIND]			= "bind",
 	[ZL_MPOL_INTERLEAVE]		= "interleave",
 	[ZL_MPOL_LOCAL]			= "local",
+	[ZL_MPOL_PREFERRED_MANY]	= "prefer (many)",
+	[ZL_MPOL_WEIGHTED_INTERLEAVE]	= "weighted interleave",
+};
+
+/*
+ * zonelab's older one-word spellings, still parsed: a `regions` set
+ * command is split at blanks before its policy.
+ */
+static const char * const zl_mpol_words[ZL_NR_MPOL] = {
 	[ZL_MPOL_PREFERRED_MANY]	= "prefer_many",
 	[ZL_MPOL_WEIGHTED_INTERLEAVE]	= "weighted_interleave",
 };
@@ -133,14 +143,15 @@ static bool zl_mpol_has_nodes(const struct zl_mempolicy *pol)
  */
 static int zl_mpol_set_nodes(struct zl_mempolicy *pol, const nodemask_t *mems)
 {
-	nodemask_t eff;
+	nodemask_t eff, allowed;
 
 	if (!zl_mpol_has_nodes(pol))
 		return 0;
+	nodes_and(allowed, *mems, node_states[N_MEMORY]);
 	if (pol->flags & ZL_MPOL_F_RELATIVE)
-		zl_relative_nodemask(&eff, &pol->user_nodes, mems);
+		zl_relative_nodemask(&eff, &pol->user_nodes, &allowed);
 	else
-		nodes_and(eff, pol->user_nodes, *mems);
+		nodes_and(eff, pol->user_nodes, allowed);
 	if (nodes_empty(eff))
 		return -EINVAL;
 	if (pol->mode == ZL_MPOL_PREFERRED) {
@@ -155,7 +166,19 @@ static int zl_mpol_set_nodes(struct zl_mempolicy *pol, const nodemask_t *mems)
 	return 0;
 }
 
-/* "static" or "relative" after '='. */
+/* The mode named @str, in the kernel's spelling or zonelab's; -EINVAL. */
+static int zl_mpol_mode(const char *str)
+{
+	int mode;
+
+	for (mode = 0; mode < ZL_NR_MPOL; mode++)
+		if (!strcmp(str, zl_mpol_names[mode]) ||
+		    (zl_mpol_words[mode] && !strcmp(str, zl_mpol_words[mode])))
+			return mode;
+	return -EINVAL;
+}
+
+/* "static" or "relative" after '=' (mpol_parse_str()). */
 static int zl_mpol_parse_flags(const char *flags, unsigned short *out)
 {
 	if (!flags)
@@ -169,60 +192,76 @@ static int zl_mpol_parse_flags(const char *flags, unsigned short *out)
 	return 0;
 }
 
-/* The nodelist a mode needs or refuses (mpol_parse_str()'s rules). */
-static int zl_mpol_check_nodes(int mode, const char *list, nodemask_t *nodes)
+/*
+ * mpol_parse_str()'s checks of the mode against its nodelist @list (NULL:
+ * none), and mpol_new()'s of the nodes and flags: the mode to make, which
+ * a bare prefer turns into local; -EINVAL.
+ */
+static int zl_mpol_check(int mode, const char *list, unsigned short fl,
+			 nodemask_t *nodes)
 {
-	bool need = mode == ZL_MPOL_PREFERRED || mode == ZL_MPOL_BIND ||
-		    mode == ZL_MPOL_PREFERRED_MANY ||
-		    mode == ZL_MPOL_WEIGHTED_INTERLEAVE;
-
-	if (!list) {
-		if (mode == ZL_MPOL_INTERLEAVE) {
+	switch (mode) {
+	case ZL_MPOL_PREFERRED:
+		/* One node, in digits only. */
+		if (list && (!*list || list[strspn(list, "0123456789")]))
+			return -EINVAL;
+		if (!list)
+			return fl ? -EINVAL : ZL_MPOL_LOCAL;
+		return mode;
+	case ZL_MPOL_INTERLEAVE:
+	case ZL_MPOL_WEIGHTED_INTERLEAVE:
+		if (!list)
 			*nodes = node_states[N_MEMORY];
-			return 0;
-		}
-		return need ? -EINVAL : 0;
+		break;
+	case ZL_MPOL_LOCAL:
+		return list || fl ? -EINVAL : mode;
+	case ZL_MPOL_DEFAULT:
+		/* The kernel ignores a default's flags. */
+		return list ? -EINVAL : mode;
+	default:
+		if (!list)
+			return -EINVAL;
 	}
-	if (mode == ZL_MPOL_DEFAULT || mode == ZL_MPOL_LOCAL)
-		return -EINVAL;
-	if (nodelist_parse(list, *nodes) || nodes_empty(*nodes) ||
-	    !nodes_subset(*nodes, node_states[N_ONLINE]))
-		return -EINVAL;
-	/* prefer takes one node */
-	if (mode == ZL_MPOL_PREFERRED && nodes_weight(*nodes) != 1)
-		return -EINVAL;
-	return 0;
+	return nodes_empty(*nodes) ? -EINVAL : mode;
 }
 
 /**
- * zl_mpol_parse() - a policy from the kernel's mempolicy string format:
- * <mode>[=static|=relative][:<nodelist>], as tmpfs mpol= takes it.
+ * zl_mpol_parse() - a policy from the kernel's mempolicy string format,
+ * <mode>[=static|=relative][:<nodelist>], with mpol_parse_str()'s rules
+ * (tmpfs mpol=), made in a cpuset as set_mempolicy() makes it.
  * @str:	the string; modified.
  * @mems:	the mems_allowed the policy is created in.
  *
  * Return: a policy with one reference, or an ERR_PTR: -EINVAL for a
- * malformed string, an empty or offline nodelist, or no node left in
- * @mems; -ENOMEM.
+ * malformed string, a nodelist with a node without memory, or no node
+ * left in @mems; -ENOMEM.
  */
 struct zl_mempolicy *zl_mpol_parse(char *str, const nodemask_t *mems)
 {
 	char *list = strchr(str, ':'), *flags;
-	unsigned short fl = 0;
-	struct zl_mempolicy *pol;
 	nodemask_t nodes = NODE_MASK_NONE;
+	struct zl_mempolicy *pol;
+	unsigned short fl = 0;
 	int mode, ret;
 
-	if (list)
+	if (list) {
 		*list++ = '\0';
+		if (nodelist_parse(list, nodes) ||
+		    !nodes_subset(nodes, node_states[N_MEMORY]))
+			return ERR_PTR(-EINVAL);
+	}
 	flags = strchr(str, '=');
 	if (flags)
 		*flags++ = '\0';
-	mode = match_string(zl_mpol_names, ZL_NR_MPOL, str);
-	if (mode < 0 || zl_mpol_parse_flags(flags, &fl) ||
-	    zl_mpol_check_nodes(mode, list, &nodes))
+	mode = zl_mpol_mode(str);
+	if (mode < 0)
+		return ERR_PTR(mode);
+	/* The kernel ignores a default's flags, even unknown ones. */
+	if (mode != ZL_MPOL_DEFAULT && zl_mpol_parse_flags(flags, &fl))
 		return ERR_PTR(-EINVAL);
-	if (fl && !list)
-		return ERR_PTR(-EINVAL);
+	mode = zl_mpol_check(mode, list, fl, &nodes);
+	if (mode < 0)
+		return ERR_PTR(mode);
 
 	pol = zl_mpol_alloc();
 	if (!pol)
@@ -278,8 +317,10 @@ struct zl_mempolicy *zl_mpol_rebind(const struct zl_mempolicy *old,
 	pol->user_nodes = old->user_nodes;
 	pol->nodes = old->nodes;
 	pol->mems = *mems;
-	if (!zl_mpol_has_nodes(old) || old->mode == ZL_MPOL_PREFERRED)
-		return pol;	/* mpol_rebind_default(), _preferred() */
+	/* mpol_rebind_default(); mpol_rebind_preferred() for both prefers */
+	if (!zl_mpol_has_nodes(old) || old->mode == ZL_MPOL_PREFERRED ||
+	    old->mode == ZL_MPOL_PREFERRED_MANY)
+		return pol;
 
 	/* mpol_rebind_nodemask() */
 	if (old->flags & ZL_MPOL_F_STATIC)

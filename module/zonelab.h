@@ -28,6 +28,7 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
+#include <uapi/linux/mempolicy.h>
 
 struct seq_file;
 struct page;
@@ -635,14 +636,17 @@ int zl_hotplug_offline(unsigned long id, unsigned int timeout_ms);
 int zl_hotplug_online(unsigned long id);
 void zl_blocks_show(struct seq_file *m);
 
-/* policy.c */
+/*
+ * policy.c.  The kernel's mode numbers, so that a task's own policy
+ * (cpuset.c) reads as one of these; weighted interleave is 6.9's next.
+ */
 enum zl_mpol_mode {
-	ZL_MPOL_DEFAULT,
-	ZL_MPOL_PREFERRED,
-	ZL_MPOL_BIND,
-	ZL_MPOL_INTERLEAVE,
-	ZL_MPOL_LOCAL,
-	ZL_MPOL_PREFERRED_MANY,
+	ZL_MPOL_DEFAULT = MPOL_DEFAULT,
+	ZL_MPOL_PREFERRED = MPOL_PREFERRED,
+	ZL_MPOL_BIND = MPOL_BIND,
+	ZL_MPOL_INTERLEAVE = MPOL_INTERLEAVE,
+	ZL_MPOL_LOCAL = MPOL_LOCAL,
+	ZL_MPOL_PREFERRED_MANY = MPOL_PREFERRED_MANY,
 	ZL_MPOL_WEIGHTED_INTERLEAVE,
 	ZL_NR_MPOL,
 };

@@ -433,7 +433,7 @@ TEST_F(cpuset, mems_flip_without_retry_fails)
 static const char * const swap_policies[] = {
 	"bind:%s", "interleave:%s", "prefer:%s", "prefer_many:%s",
 	"weighted_interleave:%s", "default", "local", "bind=static:%s",
-	"interleave=relative:0-1", "prefer=static:%s", "bind:%s", "prefer_many=relative:1",
+	"interleave=relative:%s", "prefer=static:%s", "bind:%s", "prefer_many=relative:%s",
 };
 
 /* What the swaps write: mems sets in turn, and each policy's argument. */
@@ -455,7 +455,8 @@ static void swap_plan(const struct cs_env *e, struct swap_plan *p)
 	int n = zl_mask_weight(&e->memory);
 	struct zl_mask all2;
 	const char *pargs[ARRAY_SIZE(swap_policies)] = {
-		p->m0, p->m01, p->m1, p->m01, p->mall, "", "", p->m1, "", p->m0, p->mall, "",
+		p->m0, p->m01, p->m1, p->m01, p->mall, "", "", p->m1, p->m01, p->m0, p->mall,
+		p->m1,
 	};
 
 	snprintf(p->m0, sizeof(p->m0), "%d", zl_mask_nth(&e->memory, 0));

@@ -254,14 +254,15 @@ int zl_region_cmd(const char *fmt, ...)
 	return zl_cmd(ZL_REGIONS, cmd);
 }
 
-/* "  range <first>-<last> <policy>" into @rg. */
+/* "  range <first>-<last> <policy>" into @rg; "prefer (many)" has a blank. */
 static int parse_range(const char *line, struct zl_range *rg)
 {
 	const char *p = line;
 
 	if (strncmp(p, "  range ", 8) || zl_parse_uint(p + 8, &p, &rg->first) ||
 	    *p++ != '-' || zl_parse_uint(p, &p, &rg->last) || *p++ != ' ' || !*p ||
-	    strchr(p, ' ') || rg->last < rg->first || strlen(p) >= sizeof(rg->policy))
+	    *p == ' ' || p[strlen(p) - 1] == ' ' || rg->last < rg->first ||
+	    strlen(p) >= sizeof(rg->policy))
 		return -EINVAL;
 	zl_copy_str(rg->policy, sizeof(rg->policy), p);
 	return 0;

@@ -778,8 +778,9 @@ static unsigned long pin_pages_in(struct __test_metadata *_metadata,
 	p = self->map;
 	madvise(p, CANCEL_MAP_PAGES * PAGE, MADV_NOHUGEPAGE);
 	mask[0] = 1UL << mb->nid;
-	ASSERT_EQ(0, syscall(SYS_mbind, p, CANCEL_MAP_PAGES * PAGE, ZL_MPOL_BIND, mask,
-			     8 * sizeof(mask[0]) + 1, 0))
+	/* syscall() takes longs: an int's upper half would be left undefined. */
+	ASSERT_EQ(0, syscall(SYS_mbind, p, (unsigned long)CANCEL_MAP_PAGES * PAGE,
+			     (unsigned long)ZL_MPOL_BIND, mask, 8 * sizeof(mask[0]) + 1, 0UL))
 		TH_LOG("mbind to node %d: %s", mb->nid, strerror(errno));
 	pagemap = open("/proc/self/pagemap", O_RDONLY);
 	ASSERT_LE(0, pagemap);

@@ -35,7 +35,8 @@ static const char * const detectors[] = {
 /*
  * The first two must fire in an inplace storm.  Stress at exhaustion
  * makes a premature OOM likely, not certain (a KCSAN kernel once went
- * 15 s without one): premature.inplace.only_m_has_pages makes it certain.
+ * 15 s without one): premature.inplace.only_m_has_pages makes it near
+ * certain.
  */
 #define NR_STORM_DET	2
 
@@ -284,14 +285,18 @@ TEST_F(modes, bench_rebuild_reports)
 }
 
 /*
- * The premature OOM detector on its own, made certain.  Node A (CPU 1's)
- * falls back from its first zone Z to its last zone M; every zone but M's
- * node's is held whole by an exempt file, so only M has pages and no
- * victim can be chosen.  The storm hides Z every other rebuild: removing
- * it moves M from the second-to-last entry up, and a walk 1 ms on Z (walk_delay_us)
- * that read Z before the move reads the end of the list after it.  In
- * inplace such a walk fails with M untouched, a premature OOM, within
- * seconds; in the safe modes every allocation from A must succeed and the
+ * The premature OOM detector on its own.  Node A (CPU 1's) falls back
+ * from its first zone Z to its last zone M; every zone but M's node's is
+ * held whole by an exempt file, so only M has pages and no victim can be
+ * chosen.  The storm hides Z every other rebuild, which moves M up from
+ * the last entry to the one before: a walk that reads that entry before a
+ * hide and the next one after it finds the end of the list.  Each zone
+ * costs a walk one rebuild's time (walk_delay_us, from the storm's own
+ * mean), so about one walk in two does that, and an allocation fails when
+ * its three walks (low, min, and min after a drain) all do.  In inplace
+ * such an allocation fails with M untouched, a premature OOM; the test
+ * allows 60 s for one, where runs took 13 ms to 14 s with a fixed 1 ms
+ * walk.  In the safe modes every allocation from A must succeed and the
  * detector stay at zero.  The kernel cannot be asked: its own zonelists
  * are rebuilt only by memory hotplug, and under zonelist_update_seq.
  */
@@ -314,7 +319,7 @@ FIXTURE_VARIANT(premature)
 FIXTURE_VARIANT_ADD(premature, rcu) { .mode = "rcu", .run_ms = 1000 };
 FIXTURE_VARIANT_ADD(premature, seqlock) { .mode = "seqlock", .run_ms = 1000 };
 FIXTURE_VARIANT_ADD(premature, stop_machine) { .mode = "stop_machine", .run_ms = 1000 };
-FIXTURE_VARIANT_ADD(premature, inplace) { .mode = "inplace", .unsafe = true, .run_ms = 15000 };
+FIXTURE_VARIANT_ADD(premature, inplace) { .mode = "inplace", .unsafe = true, .run_ms = 60000 };
 
 /* Hold every node's pages but @keep's on @fd, each node until ENOMEM. */
 static int hold_all_but(const struct zl_zoneinfo *zi, int fd, int keep)
@@ -399,22 +404,53 @@ FIXTURE_TEARDOWN(premature)
 	EXPECT_EQ(0, zl_klog_new_bad(&self->mark));
 }
 
-TEST_F(premature, only_m_has_pages)
+/* The storm's mean rebuild time so far in microseconds, from its file; -1 if unread. */
+static long storm_rebuild_us(void)
+{
+	char *text = zl_read_file(ZL_STORM, NULL), *p;
+	long us = -1;
+
+	p = text ? strstr(text, "rebuild_ns_avg ") : NULL;
+	if (p)
+		us = atol(p + strlen("rebuild_ns_avg ")) / 1000;
+	free(text);
+	return us;
+}
+
+/*
+ * A walk's time per zone: one rebuild, so that the list a walk reads at
+ * one zone and at the next are likely the two sides of a hide (about one
+ * walk in two, where a fixed 1 ms gave one in ten or fewer on lists that
+ * take 4 ms to rewrite).  At most 2 ms: a stop_machine rebuild takes 9 ms
+ * on 8node-mixed, which would leave that mode a handful of allocations.
+ */
+static long premature_walk_us(long rebuild_us)
+{
+	return rebuild_us < 200 ? 200 : rebuild_us > 2000 ? 2000 : rebuild_us;
+}
+
+TEST_F_TIMEOUT(premature, only_m_has_pages, 120)
 {
 	long long before = zl_stat_get("premature_oom"), start;
-	long allocs = 0, fails = 0, found;
+	long allocs = 0, fails = 0, found, rebuild_us, walk_us;
+	char walk[32];
 	int ret;
 
 	/* 6.1's harness runs the test after a SKIP in its setup. */
 	if (!self->ready)
 		return;
 
-	ASSERT_EQ(0, zl_write_str(WALK_DELAY_PARAM, "1000"));
 	self->delays = true;
 	if (variant->unsafe)
 		ASSERT_EQ(0, zl_write_str(DELAY_PARAM, "20"));
 	ASSERT_EQ(0, zl_cmd(ZL_STORM, self->hide)) TH_LOG("%s", self->hide);
 	self->storm = true;
+	zl_sleep_ms(300);
+	rebuild_us = storm_rebuild_us();
+	ASSERT_LT(0, rebuild_us) TH_LOG("no rebuild time in %s", ZL_STORM);
+	walk_us = premature_walk_us(rebuild_us);
+	snprintf(walk, sizeof(walk), "%ld", walk_us);
+	ASSERT_EQ(0, zl_write_str(WALK_DELAY_PARAM, walk));
 	start = zl_now_ms();
 	while (zl_now_ms() - start < variant->run_ms) {
 		ret = zl_alloc_cmd(self->fd, "alloc 1 node=%d", self->a);
@@ -427,8 +463,9 @@ TEST_F(premature, only_m_has_pages)
 			break;
 	}
 	found = zl_stat_get("premature_oom") - before;
-	TH_LOG("%s (%s): %ld allocations from node %d in %lld ms, %ld failed, premature_oom %ld",
-	       variant->mode, self->hide, allocs, self->a, zl_now_ms() - start, fails, found);
+	TH_LOG("%s (%s): rebuilds of %ld us, walks of %ld us a zone: %ld allocations from node %d in %lld ms, %ld failed, premature_oom %ld",
+	       variant->mode, self->hide, rebuild_us, walk_us, allocs, self->a,
+	       zl_now_ms() - start, fails, found);
 	if (variant->unsafe) {
 		EXPECT_LT(0, found);
 		return;

@@ -381,7 +381,7 @@ TEST_F_TIMEOUT(region, replace_under_racing_lookups, 120)
 	snprintf(b_s, sizeof(b_s), "%d", zl_mask_nth(&self->memory, 1));
 	static const char * const fmt[] = {
 		"bind:%s", "interleave:%s", "prefer:%s", "default", "local",
-		"prefer_many:%s", "weighted_interleave:%s", "interleave=static:%s",
+		"prefer (many):%s", "weighted_interleave:%s", "interleave=static:%s",
 		"bind=relative:%s",
 	};
 	const char *arg[] = { a_s, all, b_s, "", "", two, two, two, "0" };
