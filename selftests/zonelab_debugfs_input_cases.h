@@ -423,7 +423,7 @@ BAD_CTX(contexts_exists, ZL_CONTEXTS, "create " IN_CTX, EEXIST);
 BAD_CTX(contexts_destroy_missing, ZL_CONTEXTS, "destroy zl_nosuch", ENOENT);
 BAD_CTX(contexts_destroy_busy, ZL_CONTEXTS, "destroy " BUSY_CTX, EBUSY);
 
-/* ctx/<name>/mems: a nodelist of online nodes, not empty */
+/* ctx/<name>/mems: a nodelist of nodes with memory, not empty */
 BAD_CTX(mems_empty, MEMS, "", EINVAL);
 BAD_CTX(mems_word, MEMS, "x", EINVAL);
 BAD_CTX(mems_hex, MEMS, "0x1", EINVAL);
