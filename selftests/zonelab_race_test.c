@@ -118,16 +118,31 @@ static void storm_start(struct __test_metadata *_metadata, FIXTURE_DATA(storm) *
 	self->storm = true;
 }
 
+/* The value of the `<key> <n>` line of the storm file, or -1. */
+static long storm_value(const char *key)
+{
+	char *text = zl_read_file(ZL_STORM, NULL), *p = text;
+	size_t len = strlen(key);
+	long v = -1;
+
+	while (p && *p) {
+		if (!strncmp(p, key, len) && p[len] == ' ') {
+			v = atol(p + len + 1);
+			break;
+		}
+		p = strchr(p, '\n');
+		p = p ? p + 1 : NULL;
+	}
+	free(text);
+	return v;
+}
+
 /* The storm's rebuilds, then the storm and stress stopped. */
 static long storm_stop(struct __test_metadata *_metadata, FIXTURE_DATA(storm) *self)
 {
-	char *text = zl_read_file(ZL_STORM, NULL);
-	long rebuilds = 0;
+	long rebuilds = storm_value("rebuilds");
 
-	ASSERT_NE(NULL, text);
-	if (strstr(text, "rebuilds "))
-		rebuilds = atol(strstr(text, "rebuilds ") + 9);
-	free(text);
+	ASSERT_LE(0, rebuilds) TH_LOG("no rebuilds line in %s", ZL_STORM);
 	ASSERT_EQ(0, zl_cmd(ZL_STORM, "stop"));
 	self->storm = false;
 	ASSERT_EQ(0, zl_cmd(ZL_STRESS, "stop"));
@@ -404,19 +419,6 @@ FIXTURE_TEARDOWN(premature)
 	EXPECT_EQ(0, zl_klog_new_bad(&self->mark));
 }
 
-/* The storm's mean rebuild time so far in microseconds, from its file; -1 if unread. */
-static long storm_rebuild_us(void)
-{
-	char *text = zl_read_file(ZL_STORM, NULL), *p;
-	long us = -1;
-
-	p = text ? strstr(text, "rebuild_ns_avg ") : NULL;
-	if (p)
-		us = atol(p + strlen("rebuild_ns_avg ")) / 1000;
-	free(text);
-	return us;
-}
-
 /*
  * A walk's time per zone: one rebuild, so that the list a walk reads at
  * one zone and at the next are likely the two sides of a hide (about one
@@ -446,7 +448,7 @@ TEST_F_TIMEOUT(premature, only_m_has_pages, 120)
 	ASSERT_EQ(0, zl_cmd(ZL_STORM, self->hide)) TH_LOG("%s", self->hide);
 	self->storm = true;
 	zl_sleep_ms(300);
-	rebuild_us = storm_rebuild_us();
+	rebuild_us = storm_value("rebuild_ns_avg") / 1000;
 	ASSERT_LT(0, rebuild_us) TH_LOG("no rebuild time in %s", ZL_STORM);
 	walk_us = premature_walk_us(rebuild_us);
 	snprintf(walk, sizeof(walk), "%ld", walk_us);
