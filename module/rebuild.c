@@ -22,7 +22,6 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/delay.h>
 #include <linux/ktime.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
@@ -120,7 +119,7 @@ static void zl_copy_list(struct zl_zonelist *dst, const struct zl_zonelist *src,
 		/* Pairs with READ_ONCE() in the walks (walk.c). */
 		WRITE_ONCE(dst->refs[i].zone, src->refs[i].zone);
 		if (delay_us)
-			udelay(delay_us);
+			zl_spin_us(delay_us);
 	}
 	WRITE_ONCE(dst->refs[src->nr].zone, NULL);
 	WRITE_ONCE(dst->nr, src->nr);

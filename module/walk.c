@@ -14,7 +14,6 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/delay.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/rcupdate.h>
@@ -299,10 +298,8 @@ static struct page *zl_walk_alloc(struct zl_walk *w, unsigned int order,
 		if (!zl_walk_allowed(w, zone))
 			continue;
 		zl_walk_visit(w, zone);
-		if (delay) {
-			mdelay(delay / 1000);
-			udelay(delay % 1000);
-		}
+		if (delay)
+			zl_spin_us(delay);
 		if (!zl_zone_watermark_ok(zone, order, zl_walk_mark(zone, wmark),
 					  MAX_NR_ZONES - 1))
 			continue;

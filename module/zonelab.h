@@ -14,6 +14,7 @@
 #include <linux/cpumask.h>
 #include <linux/kref.h>
 #include <linux/kstrtox.h>
+#include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/local_lock.h>
 #include <linux/mmzone.h>
@@ -447,6 +448,21 @@ static inline int zl_param_set_uint_max(const char *val,
 		return -ERANGE;
 	WRITE_ONCE(*(unsigned int *)kp->arg, v);
 	return 0;
+}
+
+/*
+ * Spin for @us microseconds of clocksource time: walk_delay_us and
+ * inplace_delay_us widen races by wall time.  udelay() counts TSC cycles
+ * or calibrated loops instead, and a TCG guest whose vCPUs' TSCs are
+ * unsynchronised got 100 10 ms walk delays in 0.12 s on one boot and in
+ * 0.9 s on the next.  Any context but NMI.
+ */
+static inline void zl_spin_us(unsigned int us)
+{
+	u64 end = ktime_get_ns() + (u64)us * NSEC_PER_USEC;
+
+	while (ktime_get_ns() < end)
+		cpu_relax();
 }
 
 /* rebuild.c */

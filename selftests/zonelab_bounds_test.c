@@ -357,7 +357,8 @@ TEST_F_TIMEOUT(bounds, pcp_enable_keeps_offline_disable, 60)
 #define MAX_BUSY	8	/* the reaper once took 8 victims a pass */
 
 struct busy_arg {
-	int fd, nid;
+	int fd, nid, ret;
+	long long ms;
 	atomic_int done;
 };
 
@@ -369,9 +370,12 @@ struct busy_arg {
 static void *busy_fn(void *p)
 {
 	struct busy_arg *b = p;
+	long long start = zl_now_ms();
 
-	if (!zl_pin_cpu(1))
-		zl_alloc_cmd(b->fd, "alloc 300 node=%d thisnode", b->nid);
+	b->ret = zl_pin_cpu(1);
+	if (!b->ret)
+		b->ret = zl_alloc_cmd(b->fd, "alloc 300 node=%d thisnode", b->nid);
+	b->ms = zl_now_ms() - start;
 	atomic_store(&b->done, 1);
 	return NULL;
 }
@@ -451,12 +455,16 @@ static void reaper_past_busy(struct __test_metadata *_metadata, int nr_busy)
 	TH_LOG("the exempt file %s after %d tries, %lld ms, with %d of %d files still busy",
 	       ret ? "failed" : "allocated", tries, zl_now_ms() - start, busy, nr_busy);
 	EXPECT_EQ(0, ret);
-	EXPECT_EQ(nr_busy, busy) TH_LOG("the last file came back only once others were done");
 
 	/* The busy files finish at once. */
 	EXPECT_EQ(0, zl_param_set("walk_delay_us", 0));
 	for (i = 0; i < nr_busy; i++)
 		pthread_join(t[i], NULL);
+	EXPECT_EQ(nr_busy, busy) {
+		TH_LOG("the last file came back only once others were done:");
+		for (i = 0; i < nr_busy; i++)
+			TH_LOG("busy file %d: %d after %lld ms", i, b[i].ret, b[i].ms);
+	}
 	close(r);
 	for (i = 0; i <= nr_busy; i++)
 		close(fd[i]);
