@@ -45,6 +45,15 @@ static struct page *zl_alloc_oom(unsigned int order,
 	struct page *page;
 
 	if (!zl_oom_reserve_allowed(req->owner)) {
+		/*
+		 * __alloc_pages_may_oom()'s try at the high mark: it takes
+		 * what a parallel OOM freed and fails while memory is tight.
+		 * The kernel makes it under oom_lock; here a victim on its
+		 * way out is what stops a second kill (zl_oom_select()).
+		 */
+		page = zl_walk_try(order, req, nid, ZL_WMARK_HIGH, false);
+		if (page)
+			return page;
 		if (!zl_oom_kill(req))
 			return NULL;
 		if (!zl_oom_reserve_allowed(req->owner))

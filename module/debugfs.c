@@ -235,7 +235,7 @@ static int zl_parse_alloc(char *args, struct zl_holder_req *a)
 	if ((a->flags & ZL_ALLOC_THISNODE) && a->nid == NUMA_NO_NODE)
 		a->nid = numa_node_id();
 	/* More than the whole pool can never succeed. */
-	if (a->count > zl_pool_pages() >> a->order)
+	if (a->count > zl_pool_pages(NULL) >> a->order)
 		return -E2BIG;
 	return 0;
 }

@@ -64,7 +64,7 @@ static int __init zl_init(void)
 
 	zl_debugfs_init();
 	pr_info("loaded: %u possible nodes, generation %llu, %lu pages reserved\n",
-		num_node_state(N_POSSIBLE), zl_current_seq(), zl_pool_pages());
+		num_node_state(N_POSSIBLE), zl_current_seq(), zl_pool_pages(NULL));
 	return 0;
 
 out_hotplug_exit:

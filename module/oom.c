@@ -10,6 +10,12 @@
  * a reaper frees the victim's pages asynchronously, so the OOM resolves
  * even if the victim never runs again; and oom_disable waits for the
  * victims to go before it refuses new kills (oom_killer_disable()).
+ *
+ * Victim choice follows oom_kill.c: while a victim is on its way out
+ * nobody else is chosen (oom_evaluate_task() aborts its scan), until the
+ * reaper gives up on it (MMF_OOM_SKIP after MAX_OOM_REAP_RETRIES tries
+ * HZ/10 apart), and oom_score_adj is a share of the pages the allocation
+ * is constrained to (constrained_alloc()'s totalpages).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -30,6 +36,11 @@
 #define ZL_OOM_WAIT		(HZ / 2)
 /* How long oom_disable waits for the victims to go. */
 #define ZL_OOM_DISABLE_WAIT	(5 * HZ)
+/* oom_reap_task(): tries on a busy victim, HZ/10 apart, before giving up. */
+#define ZL_REAP_TRIES		10
+#define ZL_REAP_INTERVAL	(HZ / 10)
+/* What zl_oom_select() returns while a victim is on its way out. */
+#define ZL_OOM_PENDING		((struct zl_owner *)-1L)
 
 /*
  * Serialises victim choice, oom_disable and the owner list.  Taken inside
@@ -41,11 +52,14 @@ static LIST_HEAD(zl_owners);
 /* Under zl_oom_lock; read with READ_ONCE(). */
 static bool zl_oom_disabled;
 
-/* Woken when a victim is gone (all its pages freed). */
+/* Woken when a victim is gone (all its pages freed) or given up on. */
 static DECLARE_WAIT_QUEUE_HEAD(zl_oom_wq);
 /* Victims not gone yet; the wait condition of oom_disable. */
 static atomic_t zl_nr_victims = ATOMIC_INIT(0);
-/* Victims gone so far; what an allocation that declared OOM waits for. */
+/*
+ * Victims gone or given up on so far: what an allocation that declared
+ * OOM waits for, since either lets it try again or choose anew.
+ */
 static atomic_long_t zl_oom_gone = ATOMIC_LONG_INIT(0);
 /* Owner ids, for `oom` and the tracepoints. */
 static atomic_t zl_owner_ids = ATOMIC_INIT(0);
@@ -197,29 +211,49 @@ static long zl_owner_points(struct zl_owner *o, const nodemask_t *mask)
 }
 
 /*
- * oom_badness() over zonelab's pool: pages held where the failing
- * allocation may allocate, adjusted by oom_score_adj in thousandths of
- * the pool; -1000 is never chosen, nor an owner that is a victim already.
+ * constrained_alloc()'s totalpages in pool pages: those of the nodes an
+ * allocation is held to by a policy or a cpuset, or the whole pool when
+ * nothing holds it (thisnode included, as __GFP_THISNODE there).
  */
-static struct zl_owner *zl_oom_select(const nodemask_t *mask)
+static long zl_oom_total(const struct zl_alloc_req *req)
 {
-	long pool = zl_pool_pages(), best_points = LONG_MIN;
+	if (!req->mask || (req->flags & ZL_ALLOC_THISNODE) ||
+	    nodes_subset(node_states[N_MEMORY], *req->mask))
+		return zl_pool_pages(NULL);
+	return zl_pool_pages(req->mask);
+}
+
+/*
+ * oom_evaluate_task() and oom_badness() over zonelab's pool: pages held
+ * where the failing allocation may allocate, adjusted by oom_score_adj in
+ * thousandths of the constrained total; -1000 is never chosen.  A victim
+ * not given up on yet ends the scan with ZL_OOM_PENDING: its pages are on
+ * their way.  Owners holding nothing there are not looked at, as the
+ * kernel does not look at tasks outside the allocation's cpuset/policy.
+ */
+static struct zl_owner *zl_oom_select(const struct zl_alloc_req *req)
+{
+	long total = zl_oom_total(req), best_points = LONG_MIN;
 	struct zl_owner *o, *best = NULL;
 
 	lockdep_assert_held(&zl_oom_lock);
 
 	list_for_each_entry(o, &zl_owners, node) {
 		int adj = READ_ONCE(o->oom_score_adj);
-		long points;
+		long points = zl_owner_points(o, req->mask);
 
-		if (o->victim || adj == ZL_OOM_ADJ_MIN)
-			continue;
-		points = zl_owner_points(o, mask);
 		/* Killing it would free nothing the allocation can use. */
 		if (!points)
 			continue;
+		if (o->victim) {
+			if (!o->oom_skip)
+				return ZL_OOM_PENDING;
+			continue;
+		}
+		if (adj == ZL_OOM_ADJ_MIN)
+			continue;
 		/* As oom_badness(): the highest wins, even below zero. */
-		points += adj * pool / 1000;
+		points += adj * total / 1000;
 		if (points > best_points) {
 			best_points = points;
 			best = o;
@@ -228,13 +262,28 @@ static struct zl_owner *zl_oom_select(const nodemask_t *mask)
 	return best;
 }
 
+static void zl_oom_mark(struct zl_owner *victim)
+{
+	lockdep_assert_held(&zl_oom_lock);
+
+	WRITE_ONCE(victim->victim, true);
+	victim->oom_skip = false;
+	victim->reap_tries = 0;
+	atomic_inc(&zl_nr_victims);
+	WRITE_ONCE(victim->kills, victim->kills + 1);
+	zl_count(ZL_STAT_OOM_KILLS);
+	trace_zonelab_oom(victim->id, atomic_long_read(&victim->pages));
+}
+
 /**
  * zl_oom_kill() - an allocation that nothing else could satisfy: mark a
- * victim, let the reaper free it, and wait a little for its pages.
+ * victim, let the reaper free it, and wait a little for its pages; or,
+ * with a victim still on its way out, only wait.
  * @req:	the failing allocation.
  *
- * Return: true if a victim was chosen (the caller retries), false if none
- * was possible (oom_disable, or nobody eligible holds pages there).
+ * Return: true if a victim was chosen or is pending (the caller retries),
+ * false if none was possible (oom_disable, or nobody eligible holds pages
+ * there).
  */
 bool zl_oom_kill(const struct zl_alloc_req *req)
 {
@@ -242,23 +291,22 @@ bool zl_oom_kill(const struct zl_alloc_req *req)
 	unsigned long seen;
 
 	mutex_lock(&zl_oom_lock);
-	victim = READ_ONCE(zl_oom_disabled) ? NULL : zl_oom_select(req->mask);
-	if (victim) {
-		WRITE_ONCE(victim->victim, true);
-		atomic_inc(&zl_nr_victims);
-		WRITE_ONCE(victim->kills, victim->kills + 1);
-		zl_count(ZL_STAT_OOM_KILLS);
-		trace_zonelab_oom(victim->id, atomic_long_read(&victim->pages));
-	}
+	seen = atomic_long_read(&zl_oom_gone);
+	victim = READ_ONCE(zl_oom_disabled) ? NULL : zl_oom_select(req);
+	if (victim == ZL_OOM_PENDING)
+		zl_count(ZL_STAT_OOM_PENDING);
+	else if (victim)
+		zl_oom_mark(victim);
 	mutex_unlock(&zl_oom_lock);
 	if (!victim)
 		return false;
 
-	mod_delayed_work(system_unbound_wq, &zl_oom_reap_work, 0);
-	/* The caller itself as victim retries at once, with the reserve. */
-	if (victim == req->owner)
-		return true;
-	seen = atomic_long_read(&zl_oom_gone);
+	if (victim != ZL_OOM_PENDING) {
+		mod_delayed_work(system_unbound_wq, &zl_oom_reap_work, 0);
+		/* The caller itself as victim retries at once, with the reserve. */
+		if (victim == req->owner)
+			return true;
+	}
 	wait_event_interruptible_timeout(zl_oom_wq,
 					 atomic_long_read(&zl_oom_gone) != seen,
 					 ZL_OOM_WAIT);
@@ -326,6 +374,25 @@ static unsigned int zl_oom_victims(struct zl_owner **todo, unsigned int max,
 	return n;
 }
 
+/*
+ * A victim a pass could not finish: after ZL_REAP_TRIES passes the
+ * reaper gives up on it, as oom_reap_task() does, so that a new victim
+ * may be chosen.  Later passes still reap it: a holder, unlike a killed
+ * task, does not free its pages by exiting.
+ */
+static void zl_oom_reap_failed(struct zl_owner *o)
+{
+	mutex_lock(&zl_oom_lock);
+	if (o->victim && !o->oom_skip && ++o->reap_tries == ZL_REAP_TRIES) {
+		o->oom_skip = true;
+		pr_info("reaper: unable to reap owner %u (%s %s), %ld pages left\n",
+			o->id, o->kind, o->name, atomic_long_read(&o->pages));
+		atomic_long_inc(&zl_oom_gone);
+		wake_up_all(&zl_oom_wq);
+	}
+	mutex_unlock(&zl_oom_lock);
+}
+
 static void zl_oom_reap_fn(struct work_struct *work)
 {
 	struct zl_owner *todo[8];
@@ -339,13 +406,15 @@ static void zl_oom_reap_fn(struct work_struct *work)
 			zl_owner_check_gone(todo[i]);
 			/* Still marked: skipped by the next batch's look. */
 			if (READ_ONCE(todo[i]->victim)) {
+				zl_oom_reap_failed(todo[i]);
 				again = true;
 				kept++;
 			}
 		}
 	} while (more);
 	if (again)
-		mod_delayed_work(system_unbound_wq, &zl_oom_reap_work, HZ / 100);
+		mod_delayed_work(system_unbound_wq, &zl_oom_reap_work,
+				 ZL_REAP_INTERVAL);
 }
 
 /* At unload, after every owner is gone. */
@@ -403,9 +472,10 @@ void zl_oom_show(struct seq_file *m)
 	seq_printf(m, "disabled %d\nvictims %d\n", zl_oom_disabled,
 		   atomic_read(&zl_nr_victims));
 	list_for_each_entry(o, &zl_owners, node)
-		seq_printf(m, "owner %u %s %s pages %ld reaped %ld oom_score_adj %d victim %d kills %u\n",
+		seq_printf(m, "owner %u %s %s pages %ld reaped %ld oom_score_adj %d victim %d kills %u oom_skip %d\n",
 			   o->id, o->kind, o->name, atomic_long_read(&o->pages),
 			   atomic_long_read(&o->reaped),
-			   READ_ONCE(o->oom_score_adj), o->victim, o->kills);
+			   READ_ONCE(o->oom_score_adj), o->victim, o->kills,
+			   o->oom_skip);
 	mutex_unlock(&zl_oom_lock);
 }

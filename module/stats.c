@@ -43,6 +43,7 @@ static const char * const zl_stat_names[ZL_NR_STATS] = {
 	[ZL_STAT_OOM_KILLS]		= "oom_kills",
 	[ZL_STAT_OOM_RESERVE_ALLOCS]	= "oom_reserve_allocs",
 	[ZL_STAT_OOM_REAPED]		= "oom_reaped_pages",
+	[ZL_STAT_OOM_PENDING]		= "oom_pending",
 };
 
 void zl_count_add(enum zl_stat_item item, u64 n)

@@ -117,14 +117,18 @@ struct zl_block *zl_page_block(struct page *page)
 	return zl_block_get(page_to_pfn(page) >> zl_block_order);
 }
 
-/* Pages in zonelab's whole pool. */
-unsigned long zl_pool_pages(void)
+/* Pages of zonelab's pool on the nodes of @nodes, or on all when NULL. */
+unsigned long zl_pool_pages(const nodemask_t *nodes)
 {
 	unsigned long pages = 0;
 	int i;
 
-	for (i = 0; i < ZL_NR_ZONE_SLOTS; i++)
-		pages += READ_ONCE(zl_zone_slot(i)->managed);
+	for (i = 0; i < ZL_NR_ZONE_SLOTS; i++) {
+		struct zl_zone *zone = zl_zone_slot(i);
+
+		if (!nodes || node_isset(zone->nid, *nodes))
+			pages += READ_ONCE(zone->managed);
+	}
 	return pages;
 }
 
@@ -703,7 +707,7 @@ static void zl_zone_set_pcp_limits(struct zl_zone *zone)
  */
 void zl_zones_recompute(void)
 {
-	unsigned long pool = zl_pool_pages(), kbytes = zl_min_free_kbytes;
+	unsigned long pool = zl_pool_pages(NULL), kbytes = zl_min_free_kbytes;
 	unsigned long pages_min;
 	int nid, idx;
 
@@ -836,9 +840,9 @@ int zl_zones_init(unsigned long pages_per_node, unsigned int reserve_percent,
 			break;
 	}
 	/* Watermarks past the pool would fail every allocation. */
-	if (!ret && min_free_kbytes > zl_pool_pages() * (PAGE_SIZE >> 10)) {
+	if (!ret && min_free_kbytes > zl_pool_pages(NULL) * (PAGE_SIZE >> 10)) {
 		pr_err("min_free_kbytes %lu is over the pool's %lu kB\n",
-		       min_free_kbytes, zl_pool_pages() * (PAGE_SIZE >> 10));
+		       min_free_kbytes, zl_pool_pages(NULL) * (PAGE_SIZE >> 10));
 		ret = -EINVAL;
 	}
 	zl_min_free_kbytes = min_free_kbytes;

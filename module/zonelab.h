@@ -390,6 +390,7 @@ enum zl_stat_item {
 	ZL_STAT_OOM_KILLS,
 	ZL_STAT_OOM_RESERVE_ALLOCS,
 	ZL_STAT_OOM_REAPED,
+	ZL_STAT_OOM_PENDING,
 	ZL_NR_STATS,
 };
 
@@ -518,7 +519,7 @@ extern atomic_t zl_nr_blocks_offline;
 #define ZL_NR_ZONE_SLOTS	(nr_node_ids * MAX_NR_ZONES)
 struct zl_zone *zl_zone_slot(int slot);
 struct zl_zone *zl_zone_get(int nid, int zone_idx);
-unsigned long zl_pool_pages(void);
+unsigned long zl_pool_pages(const nodemask_t *nodes);
 struct zl_zone *zl_page_zone(struct page *page);
 unsigned long zl_zone_pages(int nid, int zone_idx);
 bool zl_zone_watermark_ok(struct zl_zone *zone, unsigned int order,
@@ -567,6 +568,10 @@ void zl_pcp_show(struct seq_file *m, struct zl_zone *zone);
  * @victim:	the owner-wide victim mark; set and cleared under
  *		zl_oom_lock, read with READ_ONCE() by allocations and workers.
  * @kills:	times it was chosen; under zl_oom_lock.
+ * @oom_skip:	MMF_OOM_SKIP: the reaper gave up on this victim, which no
+ *		longer stops a new choice; set under zl_oom_lock, cleared
+ *		when it is chosen.
+ * @reap_tries:	the reaper's passes over this victim; under zl_oom_lock.
  * @reap:	frees the owner's pages (with @trylock, gives up while they
  *		are busy), or NULL when its users free them on seeing
  *		@victim (stress workers) or its members hold them.
@@ -586,6 +591,8 @@ struct zl_owner {
 	int oom_score_adj;
 	bool victim;
 	unsigned int kills;
+	bool oom_skip;
+	unsigned int reap_tries;
 	void (*reap)(struct zl_owner *o, bool trylock);
 	struct mutex members_lock;	/* see @members_lock above */
 	struct list_head members;

@@ -355,17 +355,20 @@ TEST_F_TIMEOUT(bounds, pcp_enable_keeps_offline_disable, 60)
 }
 
 #define MAX_BUSY	8	/* the reaper once took 8 victims a pass */
+/* How long the exempt file tries: the reaper gives up on a victim in 1 s. */
+#define EXEMPT_MS	(2000 * (MAX_BUSY + 2))
 
 struct busy_arg {
 	int fd, nid, ret;
+	long count;
 	long long ms;
 	atomic_int done;
 };
 
 /*
- * 300 pages of busy_arg's node, one slow walk each, under one lock, on
- * CPU 1 with the other busy threads: however many CPUs the guest has,
- * each takes 300 x 10 ms x their number.
+ * @count pages of busy_arg's node, one slow walk each, under one lock, on
+ * CPU 1 with the other busy threads: at least @count x 10 ms, until the
+ * test sets walk_delay_us back to 0.
  */
 static void *busy_fn(void *p)
 {
@@ -374,7 +377,7 @@ static void *busy_fn(void *p)
 
 	b->ret = zl_pin_cpu(1);
 	if (!b->ret)
-		b->ret = zl_alloc_cmd(b->fd, "alloc 300 node=%d thisnode", b->nid);
+		b->ret = zl_alloc_cmd(b->fd, "alloc %ld node=%d thisnode", b->count, b->nid);
 	b->ms = zl_now_ms() - start;
 	atomic_store(&b->done, 1);
 	return NULL;
@@ -399,10 +402,12 @@ static void two_nodes(const struct zl_zoneinfo *zi, int *x, int *y)
 /*
  * @nr_busy files, then one more, hold node X's pages, the earlier ones
  * more; an exempt file holds the rest of X.  While each of the @nr_busy
- * allocates on node Y (300 walks of 10 ms with walk_delay_us, under its
- * file's lock), the exempt file asks X for one page, declaring an OOM
- * each time: the busy files are chosen first and cannot be reaped, and the
- * last one's pages must come back while they are all still busy.
+ * allocates on node Y (3/4 of Y between them, a walk of 10 ms a page with
+ * walk_delay_us, under its file's lock), the exempt file asks X for one
+ * page until it gets it, declaring an OOM each time: the busy files are
+ * chosen first, one at a time, and cannot be reaped; the reaper gives up
+ * on each after a second, and the last file's pages must come back while
+ * the busy ones are all still busy.
  */
 static void reaper_past_busy(struct __test_metadata *_metadata, int nr_busy)
 {
@@ -443,12 +448,13 @@ static void reaper_past_busy(struct __test_metadata *_metadata, int nr_busy)
 	for (i = 0; i < nr_busy; i++) {
 		b[i].fd = fd[i];
 		b[i].nid = y;
+		b[i].count = zl_zi_node_free(zi, y) * 3 / 4 / nr_busy;
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, busy_fn, &b[i]));
 	}
 	zl_sleep_ms(200);
 	start = zl_now_ms();
 	ret = -ENOMEM;
-	for (tries = 0; tries < nr_busy + 3 && ret; tries++)
+	for (tries = 0; ret == -ENOMEM && zl_now_ms() < start + EXEMPT_MS; tries++)
 		ret = zl_alloc_cmd(r, "alloc 1 node=%d thisnode", x);
 	for (i = 0; i < nr_busy; i++)
 		busy += !atomic_load(&b[i].done);
@@ -474,10 +480,10 @@ static void reaper_past_busy(struct __test_metadata *_metadata, int nr_busy)
 
 /*
  * The reaper must not wait for a victim busy allocating (its `alloc
- * <count>` holds its file's lock for the whole loop).  A reaper that
- * waited for the first victim's lock reaped the second only 3 s later,
- * after the exempt file had run out of victims.  The kernel cannot be
- * asked: its reaper works on mm's, not on zonelab's files.
+ * <count>` holds its file's lock for the whole loop): one that waited for
+ * the first victim's lock would neither reap anyone else nor give up on
+ * it, and no second victim is chosen before it gives up.  The kernel
+ * cannot be asked: its reaper works on mm's, not on zonelab's files.
  */
 TEST_F_TIMEOUT(bounds, reaper_skips_a_busy_victim, 60)
 {

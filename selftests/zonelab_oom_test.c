@@ -48,11 +48,11 @@ struct oom_owner {
 	char kind[16];
 	char name[40];
 	long pages, reaped;
-	int adj, victim, kills;
+	int adj, victim, kills, skip;
 };
 
 #define OWNER_FMT \
-	"owner %u %15s %39s pages %ld reaped %ld oom_score_adj %d victim %d kills %d%c"
+	"owner %u %15s %39s pages %ld reaped %ld oom_score_adj %d victim %d kills %d oom_skip %d%c"
 
 struct oom_state {
 	int disabled, victims, nr;
@@ -88,7 +88,8 @@ static int oom_read(struct oom_state *st)
 		else if (st->nr == OOM_MAX_OWNERS)
 			err = -ENOSPC;
 		else if (sscanf(line, OWNER_FMT, &o->id, o->kind, o->name, &o->pages,
-				&o->reaped, &o->adj, &o->victim, &o->kills, &tail) != 8)
+				&o->reaped, &o->adj, &o->victim, &o->kills, &o->skip,
+				&tail) != 9 || (o->skip != 0 && o->skip != 1))
 			err = -EINVAL;
 		else
 			st->nr++;
@@ -301,6 +302,7 @@ FIXTURE_TEARDOWN(oom)
 	for (i = 0; i < self->nr_ctx; i++)
 		EXPECT_EQ(0, zl_ctx_destroy(self->ctx[i])) TH_LOG("destroy %s", self->ctx[i]);
 	EXPECT_EQ(0, zl_cmd(ZL_OOM_DISABLE, "0"));
+	EXPECT_EQ(0, zl_param_set("walk_delay_us", 0));
 	if (self->pcp_disabled) {
 		EXPECT_EQ(0, zl_cmd(ZL_PCP, self->enable_cmd));
 	}
@@ -725,38 +727,74 @@ TEST_F(oom, oom_disable_waits_for_victim)
 	EXPECT_EQ(1, val);
 }
 
-/*
- * A victim is never chosen twice: while the file that chose itself still
- * allocates from the reserve (the biggest holder by far), another
- * allocation on X that fails declares OOM and must take the small file on
- * Y instead.  (Whether that allocation then succeeds depends on whether
- * the first victim's pages went while it waited.)
- */
-TEST_F(oom, victim_not_chosen_twice)
+/* A busy victim: one walk of 10 ms a page for BUSY_PAGES pages of Y. */
+#define BUSY_PAGES	300
+
+/* Alloc once a page on X from @h until it works or @ms pass: 0 or -errno. */
+static int alloc_until(FIXTURE_DATA(oom) *self, int h, int ms)
 {
-	struct victim_writer v = { .nid = self->x };
+	long long end = zl_now_ms() + ms;
+	int err;
+
+	do
+		err = zl_alloc_cmd(self->fd[h], "alloc 1 node=%d thisnode", self->x);
+	while (err == -ENOMEM && zl_now_ms() < end);
+	return err;
+}
+
+/*
+ * No second victim while one is on its way out, as oom_evaluate_task()
+ * aborts its scan; until the reaper gives up on it (MMF_OOM_SKIP, after
+ * ten tries 0.1 s apart).  The biggest file on X is busy allocating on Y
+ * (its lock held, so it cannot be reaped); the exempt file's first OOM
+ * picks it, the second one picks nobody (oom_pending), not the smaller
+ * file on X, and only once the busy one shows oom_skip does a third take
+ * the smaller file.  oom_kill.c's rules applied to zonelab's owners: the
+ * kernel cannot be asked, its OOM works on tasks.
+ */
+TEST_F_TIMEOUT(oom, no_second_victim_while_one_is_pending, 60)
+{
+	struct victim_writer v = { .nid = self->y, .count = BUSY_PAGES };
 	struct oom_owner a, b;
-	bool seen;
 	pthread_t thread;
 	int ha, hb, hc, err;
 
 	if (!two_cpus())
-		SKIP(return, "one CPU: the writer's victim window passes unwatched");
-	hb = holder_with(_metadata, self, 0, 64, self->y);
+		SKIP(return, "one CPU: the busy file would hold it");
+	ha = holder_with(_metadata, self, 0, 1024, self->x);
+	hb = holder_with(_metadata, self, 0, 256, self->x);
 	hc = holder_with(_metadata, self, -1000, 0, self->x);
-	ASSERT_EQ(0, start_victim(_metadata, self, &v, &thread, &ha, &a, &seen));
-	err = zl_alloc_cmd(self->fd[hc], "alloc 1 node=%d thisnode", self->x);
-	pthread_join(thread, NULL);
-	ASSERT_TRUE(seen) TH_LOG("the file never showed as a victim");
-	EXPECT_EQ(-ENOMEM, v.err);
-	EXPECT_TRUE(err == 0 || err == -ENOMEM) TH_LOG("alloc 1: %s", strerror(-err));
-	if (!err && stat_delta(self, "oom_kills") == 1)
-		SKIP(return, "the victim went before the second allocation could fail");
-	ASSERT_EQ(0, wait_gone(self->id[ha], 1, &a)) TH_LOG("the victim was chosen again");
+	ASSERT_EQ(0, zl_alloc_cmd(self->fd[hc], "alloc %ld node=%d thisnode",
+				  x_cap(_metadata, self), self->x));
+	ASSERT_EQ(0, zl_param_set("walk_delay_us", 10000));
+	v.fd = self->fd[ha];
+	ASSERT_EQ(0, pthread_create(&thread, NULL, victim_write, &v));
+	zl_sleep_ms(100);
+
+	EXPECT_EQ(-ENOMEM, zl_alloc_cmd(self->fd[hc], "alloc 1 node=%d thisnode", self->x));
+	ASSERT_EQ(0, oom_owner(self->id[ha], &a));
+	ASSERT_EQ(1, a.victim) TH_LOG("the busy file was not chosen");
+	if (a.skip)
+		SKIP(goto out, "the reaper gave up before the second OOM could run");
+	EXPECT_EQ(-ENOMEM, zl_alloc_cmd(self->fd[hc], "alloc 1 node=%d thisnode", self->x));
 	ASSERT_EQ(0, oom_owner(self->id[hb], &b));
-	EXPECT_EQ(1, b.kills) TH_LOG("the second OOM did not take the next eligible owner");
-	EXPECT_EQ(0, b.pages);
+	EXPECT_EQ(0, b.kills) TH_LOG("a second victim while the first was on its way out");
+	EXPECT_LE(1, stat_delta(self, "oom_pending"));
+
+	err = alloc_until(self, hc, GONE_MS);
+	EXPECT_EQ(0, err) TH_LOG("alloc 1: %s", strerror(-err));
+	ASSERT_EQ(0, oom_owner(self->id[ha], &a));
+	EXPECT_EQ(1, a.skip) TH_LOG("the next victim came before the reaper gave up");
+	EXPECT_EQ(1, a.victim) TH_LOG("the busy file went while busy");
+	ASSERT_EQ(0, oom_owner(self->id[hb], &b));
+	EXPECT_EQ(1, b.kills);
 	EXPECT_EQ(2, stat_delta(self, "oom_kills"));
+out:
+	EXPECT_EQ(0, zl_param_set("walk_delay_us", 0));
+	pthread_join(thread, NULL);
+	EXPECT_EQ(0, v.err) TH_LOG("the busy file: %s", strerror(-v.err));
+	/* The reaper takes its pages once its lock is free. */
+	EXPECT_EQ(0, wait_gone(self->id[ha], 1, &a)) TH_LOG("the busy file never went");
 }
 
 /*
@@ -825,6 +863,47 @@ TEST_F(oom, bind_policy_picks_holders_of_its_nodes)
 	EXPECT_EQ(0, hyo.kills) TH_LOG("the bigger holder on node %d, outside the policy, went",
 				       self->y);
 	EXPECT_EQ(1536, hyo.pages);
+	EXPECT_EQ(1, stat_delta(self, "oom_kills"));
+}
+
+/*
+ * oom_score_adj is a share of the pages the allocation is held to, as
+ * oom_badness() takes constrained_alloc()'s totalpages: under a bind
+ * policy to X, the pages of X.  A file of 256 pages with an adj that
+ * makes it the bigger one against the whole pool, but not against X's
+ * pages, loses to a file of 1024 pages.  The formula is oom_badness()'s
+ * and the totals are zonelab's zoneinfo (the kernel cannot be asked: its
+ * OOM works on tasks and real nodes).
+ */
+TEST_F(oom, adj_is_a_share_of_the_constrained_pages)
+{
+	const char *ctx = "oomt_total";
+	long tx = zl_zi_managed(self->zi, self->x), pool = 0, cap;
+	struct oom_owner ao, bo;
+	int i, ha, hb, hd, adj;
+
+	for (i = 0; i < self->zi->nr; i++)
+		pool += self->zi->zone[i].managed;
+	/* The smallest adj that wins against the pool, by 64, but not against X. */
+	for (adj = 1; adj <= 1000 && 256 + adj * pool / 1000 < 1024 + 64; adj++)
+		;
+	if (adj > 1000 || 256 + adj * tx / 1000 > 1024 - 64)
+		SKIP(return, "no adj tells X's %ld pages from the pool's %ld", tx, pool);
+	TH_LOG("adj %d: %ld points against the pool's %ld pages, %ld against X's %ld",
+	       adj, 256 + adj * pool / 1000, pool, 256 + adj * tx / 1000, tx);
+	ctx_create(_metadata, self, ctx);
+	ASSERT_EQ(0, zl_ctx_write(ctx, "policy", "bind:%d", self->x));
+	ASSERT_EQ(0, zl_ctx_write(ctx, "oom_score_adj", "-1000"));
+	ha = holder_with(_metadata, self, adj, 256, self->x);
+	hb = holder_with(_metadata, self, 0, 1024, self->x);
+	hd = holder_open(_metadata, self);
+	cap = x_cap(_metadata, self);
+	ASSERT_EQ(0, zl_alloc_cmd(self->fd[hd], "alloc %ld ctx=%s", cap + 128, ctx));
+	ASSERT_EQ(0, wait_gone(self->id[hb], 1, &bo))
+		TH_LOG("the 1024-page file was not chosen");
+	ASSERT_EQ(0, oom_owner(self->id[ha], &ao));
+	EXPECT_EQ(0, ao.kills) TH_LOG("adj counted in thousandths of the whole pool");
+	EXPECT_EQ(256, ao.pages);
 	EXPECT_EQ(1, stat_delta(self, "oom_kills"));
 }
 
