@@ -94,8 +94,9 @@ static struct zl_ctx *zl_ctx_new(const char *name)
 		kfree(ctx);
 		return NULL;
 	}
+	/* The kernel's weights now; the `weights` file may change them. */
 	for (nid = 0; nid < nr_node_ids; nid++)
-		ctx->il.weights[nid] = 1;
+		ctx->il.weights[nid] = node_online(nid) ? zl_node_il_weight(nid) : 1;
 	strscpy(ctx->name, name, sizeof(ctx->name));
 	kref_init(&ctx->ref);
 	spin_lock_init(&ctx->lock);
@@ -409,14 +410,33 @@ static void zl_task_policy(struct zl_mempolicy *pol)
 
 /*
  * interleave_nodes(): the node after the task's last interleave node, in
- * its policy's nodes, becomes its last.  Only the task writes il_prev.
+ * its policy's nodes, becomes its last.  weighted_interleave_nodes(): the
+ * last keeps its turn for il_weight more pages, a new one gets the
+ * kernel's weight.  Only the task writes il_prev and il_weight.
  */
 static int zl_task_il_next(const struct zl_mempolicy *pol)
 {
-	int next = next_node_in(current->il_prev, pol->nodes);
+	int next = current->il_prev;
 
-	if (next < MAX_NUMNODES)
-		current->il_prev = next;
+#ifdef ZL_WEIGHTED_INTERLEAVE
+	if (pol->mode == ZL_MPOL_WEIGHTED_INTERLEAVE && current->il_weight &&
+	    node_isset(next, pol->nodes)) {
+		current->il_weight--;
+		return next;
+	}
+#endif
+	next = next_node_in(next, pol->nodes);
+	if (next >= MAX_NUMNODES)
+		return next;
+#ifdef ZL_WEIGHTED_INTERLEAVE
+	/*
+	 * The weight first: reading it allocates, and the kernel places
+	 * those pages by this same cursor; what they did to it is undone.
+	 */
+	if (pol->mode == ZL_MPOL_WEIGHTED_INTERLEAVE)
+		current->il_weight = zl_node_il_weight(next) - 1;
+#endif
+	current->il_prev = next;
 	return next;
 }
 #else
@@ -433,8 +453,8 @@ static int zl_task_il_next(const struct zl_mempolicy *pol)
 
 /*
  * One try under the calling task's own policy, as the kernel allocates a
- * page for it: interleave from its il_prev cursor (weighted interleave
- * too: the weights are not followed), the others as a context's.
+ * page for it: interleave modes from its il_prev cursor, the others as a
+ * context's.
  */
 static struct page *zl_task_policy_try(unsigned int order, unsigned int flags,
 				       const nodemask_t *mems,

@@ -10,10 +10,12 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitmap.h>
+#include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/topology.h>
 #include <linux/vmstat.h>
 
@@ -272,6 +274,43 @@ unsigned long zl_node_free_pages(int nid)
 		sum += zone_page_state(&pgdat->node_zones[idx], NR_FREE_PAGES);
 	return sum;
 }
+
+#ifdef ZL_WEIGHTED_INTERLEAVE
+/*
+ * The kernel's weighted interleave weight of @nid, get_il_weight(): its
+ * table is static in mm/mempolicy.c, so it is read where the kernel shows
+ * it, /sys/kernel/mm/mempolicy/weighted_interleave/node<nid>; 1 when that
+ * cannot be read, as for a node without a weight.
+ *
+ * Context: process context, may sleep.
+ */
+u8 zl_node_il_weight(int nid)
+{
+	char path[64], buf[8] = "";
+	struct file *f;
+	loff_t pos = 0;
+	ssize_t n;
+	u8 w;
+
+	snprintf(path, sizeof(path),
+		 "/sys/kernel/mm/mempolicy/weighted_interleave/node%d", nid);
+	f = filp_open(path, O_RDONLY, 0);
+	if (IS_ERR(f))
+		return 1;
+	n = kernel_read(f, buf, sizeof(buf) - 1, &pos);
+	filp_close(f, NULL);
+	if (n <= 0)
+		return 1;
+	buf[n] = '\0';
+	return kstrtou8(strim(buf), 10, &w) || !w ? 1 : w;
+}
+#else
+/* Before 6.9 there is no kernel weight: weighted interleave is zonelab's. */
+u8 zl_node_il_weight(int nid)
+{
+	return 1;
+}
+#endif
 
 /*
  * numactl's distance table: a header row of node ids, then one row per

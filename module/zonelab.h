@@ -413,6 +413,7 @@ void zl_stats_show(struct seq_file *m);
 /* topology.c */
 struct zl_topology *zl_topology_take(void);
 unsigned long zl_node_free_pages(int nid);
+u8 zl_node_il_weight(int nid);
 void zl_topology_free(struct zl_topology *topo);
 bool zl_topology_same_lists(const struct zl_topology *a,
 			    const struct zl_topology *b);

@@ -641,6 +641,7 @@ FIXTURE(place)
 	struct zl_klog_mark mark;
 	unsigned long long mem;
 	int cpu_node;
+	int old_weight[64];		/* the kernel's weights to put back, or 0 */
 };
 
 FIXTURE_VARIANT(place)
@@ -654,6 +655,55 @@ FIXTURE_VARIANT_ADD(place, bind) { .mode = K_BIND, .nodes = 1 };
 FIXTURE_VARIANT_ADD(place, prefer) { .mode = K_PREFERRED, .nodes = 1 };
 FIXTURE_VARIANT_ADD(place, prefer_many) { .mode = K_PREFERRED_MANY, .nodes = 2 };
 FIXTURE_VARIANT_ADD(place, interleave) { .mode = K_INTERLEAVE, .nodes = -1 };
+FIXTURE_VARIANT_ADD(place, weighted_interleave) {
+	.mode = K_WEIGHTED_INTERLEAVE, .nodes = -1
+};
+
+/* The kernel's weighted interleave weights (6.9+). */
+#define IW_DIR		"/sys/kernel/mm/mempolicy/weighted_interleave"
+
+/* The kernel's weight of @nid, or -errno. */
+static int iw_get(int nid)
+{
+	char path[96];
+	long w;
+	int ret;
+
+	snprintf(path, sizeof(path), IW_DIR "/node%d", nid);
+	ret = zl_read_long(path, &w);
+	return ret ? ret : (int)w;
+}
+
+static int iw_set(int nid, int w)
+{
+	char path[96], val[16];
+
+	snprintf(path, sizeof(path), IW_DIR "/node%d", nid);
+	snprintf(val, sizeof(val), "%d", w);
+	return zl_write_str(path, val);
+}
+
+/*
+ * Random weights 1..4 for the nodes of @bits, seeded, whose sum divides
+ * NR_PLACE (so that both sides end on whole rounds), into @w: 0 or -errno.
+ */
+static int iw_random(unsigned int *seed, unsigned long long bits, int *w)
+{
+	int nid, sum, tries;
+
+	for (tries = 0; tries < 1000; tries++) {
+		sum = 0;
+		for (nid = 0; nid < 64; nid++) {
+			if (!(bits & (1ULL << nid)))
+				continue;
+			w[nid] = 1 + rand_r(seed) % 4;
+			sum += w[nid];
+		}
+		if (NR_PLACE % sum == 0)
+			return 0;
+	}
+	return -ERANGE;
+}
 
 FIXTURE_SETUP(place)
 {
@@ -668,6 +718,12 @@ FIXTURE_SETUP(place)
 
 FIXTURE_TEARDOWN(place)
 {
+	int nid;
+
+	for (nid = 0; nid < 64; nid++)
+		if (self->old_weight[nid] > 0) {
+			EXPECT_EQ(0, iw_set(nid, self->old_weight[nid]));
+		}
 	EXPECT_EQ(0, zl_cmd(ZL_PCP, "drain all"));
 	EXPECT_EQ(0, zl_klog_new_bad(&self->mark));
 }
@@ -794,6 +850,33 @@ static void __attribute__((noreturn)) place_child(struct place_shared *sh, int m
 }
 
 /*
+ * Weighted interleave: the kernel's weights of @nodes set at random,
+ * seeded (ZL_SEED), the old ones kept for the teardown.  Both sides read
+ * the same table: the kernel's fault path, and zonelab's task path
+ * through sysfs.
+ */
+static bool place_weights(struct __test_metadata *_metadata, FIXTURE_DATA(place) *self,
+			  unsigned long long nodes)
+{
+	unsigned int seed = test_seed();
+	int w[64] = { 0 }, nid;
+
+	if (!zl_path_exists(IW_DIR))
+		SKIP(return false, "this kernel has no weighted interleave weights (6.9+)");
+	ASSERT_EQ(0, iw_random(&seed, nodes, w));
+	TH_LOG("seed %u", seed);
+	for (nid = 0; nid < 64; nid++) {
+		if (!w[nid])
+			continue;
+		self->old_weight[nid] = iw_get(nid);
+		ASSERT_LT(0, self->old_weight[nid]);
+		ASSERT_EQ(0, iw_set(nid, w[nid]));
+		TH_LOG("node %d: weight %d", nid, w[nid]);
+	}
+	return true;
+}
+
+/*
  * A task under a policy set with set_mempolicy(2), as numactl sets it,
  * allocates NR_PLACE pages of its own (anonymous, faulted in; their nodes
  * from move_pages(2)) and writes `alloc NR_PLACE` to an alloc file with no
@@ -814,6 +897,8 @@ TEST_F(place, as_the_kernel_places_the_tasks_pages)
 
 	if (variant->nodes && !nodes)
 		SKIP(return, "no nodes with memory at distinct distances besides CPU 0's");
+	if (variant->mode == K_WEIGHTED_INTERLEAVE && !place_weights(_metadata, self, nodes))
+		return;
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, sh);
 	memset(sh, 0, sizeof(*sh));
@@ -840,6 +925,46 @@ TEST_F(place, as_the_kernel_places_the_tasks_pages)
 		EXPECT_EQ(sh->kernel[nid], sh->zonelab[nid]);
 	}
 	munmap(sh, sizeof(*sh));
+}
+
+/*
+ * A new context's weights are the kernel's (6.9+): random ones written to
+ * its table, seeded, read back from the context's `weights`.
+ */
+TEST_F(mpolk, ctx_weights_are_the_kernels)
+{
+	unsigned int seed = self->seed;
+	int w[64] = { 0 }, old[64] = { 0 }, nid, got;
+	char *text, *line, *save = NULL;
+
+	if (!zl_path_exists(IW_DIR))
+		SKIP(return, "this kernel has no weighted interleave weights (6.9+)");
+	TH_LOG("seed %u", seed);
+	for (nid = 0; nid < 64; nid++)
+		if (self->mem & (1ULL << nid)) {
+			w[nid] = 1 + rand_r(&seed) % 255;
+			old[nid] = iw_get(nid);
+			ASSERT_LT(0, old[nid]);
+			ASSERT_EQ(0, iw_set(nid, w[nid]));
+		}
+	ASSERT_EQ(0, zl_ctx_create(CTX "_w"));
+	text = zl_ctx_read(CTX "_w", "weights");
+	EXPECT_NE(NULL, text);
+	for (line = text ? strtok_r(text, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save))
+		if (sscanf(line, "node %d %d", &nid, &got) == 2 && nid >= 0 && nid < 64 &&
+		    w[nid]) {
+			EXPECT_EQ(w[nid], got) TH_LOG("node %d", nid);
+			w[nid] = 0;
+		}
+	free(text);
+	for (nid = 0; nid < 64; nid++) {
+		EXPECT_EQ(0, w[nid]) TH_LOG("node %d: not in the context's weights", nid);
+		if (old[nid] > 0) {
+			EXPECT_EQ(0, iw_set(nid, old[nid]));
+		}
+	}
+	EXPECT_EQ(0, zl_ctx_destroy(CTX "_w"));
 }
 
 int main(int argc, char **argv)
