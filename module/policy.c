@@ -341,7 +341,35 @@ struct zl_mempolicy *zl_mpol_default(void)
 	return zl_mpol_alloc();
 }
 
-/* offset_il_node(): the (@ilx mod weight)-th node of the policy. */
+/*
+ * weighted_interleave_nid(): each node of the policy owns as many
+ * consecutive offsets of every round as its weight, the kernel's.  The
+ * weights are read twice; one changed in between only shifts a round.
+ */
+static int zl_offset_wil_node(const struct zl_mempolicy *pol, long ilx)
+{
+	unsigned int total = 0, target, w;
+	int nid;
+
+	for_each_node_mask(nid, pol->nodes)
+		total += zl_node_il_weight(nid);
+	target = ilx % total;
+	nid = first_node(pol->nodes);
+	while (target) {
+		w = zl_node_il_weight(nid);
+		if (target < w)
+			break;
+		target -= w;
+		nid = next_node_in(nid, pol->nodes);
+	}
+	return nid;
+}
+
+/*
+ * The node of page @ilx of a shared policy: interleave_nid(), the (@ilx
+ * mod nodes)-th node, or weighted_interleave_nid().
+ * Context: may sleep (the kernel's weights are read from sysfs).
+ */
 static int zl_offset_il_node(const struct zl_mempolicy *pol, long ilx)
 {
 	unsigned int n = nodes_weight(pol->nodes), target, i;
@@ -349,6 +377,8 @@ static int zl_offset_il_node(const struct zl_mempolicy *pol, long ilx)
 
 	if (!n)
 		return numa_node_id();
+	if (pol->mode == ZL_MPOL_WEIGHTED_INTERLEAVE)
+		return zl_offset_wil_node(pol, ilx);
 	target = ilx % n;
 	nid = first_node(pol->nodes);
 	for (i = 0; i < target; i++)
@@ -369,6 +399,8 @@ static int zl_offset_il_node(const struct zl_mempolicy *pol, long ilx)
  * @mask:	out: the allowed nodes.
  * @first:	out: for prefer_many, the nodes to try first (else unused).
  *
+ * Context: may sleep (a shared weighted interleave reads the kernel's
+ * weights).
  * Return: the node to start from.
  */
 int zl_mpol_target(const struct zl_mempolicy *pol, const nodemask_t *mems,

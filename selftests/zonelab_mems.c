@@ -222,6 +222,38 @@ int zl_trial_result(struct zl_trial_alloc *t, int n)
 	return t->result[n];
 }
 
+const char * const zl_kmode[ZL_K_NR_MODES] = {
+	"default", "prefer", "bind", "interleave", "local", "prefer (many)",
+	"weighted interleave",
+};
+
+int zl_iw_get(int nid)
+{
+	char path[96];
+	long w;
+	int ret;
+
+	snprintf(path, sizeof(path), ZL_IW_DIR "/node%d", nid);
+	ret = zl_read_long(path, &w);
+	return ret ? ret : (int)w;
+}
+
+int zl_iw_set(int nid, int w)
+{
+	char path[96], val[16];
+
+	snprintf(path, sizeof(path), ZL_IW_DIR "/node%d", nid);
+	snprintf(val, sizeof(val), "%d", w);
+	return zl_write_str(path, val);
+}
+
+unsigned int zl_test_seed(void)
+{
+	const char *env = getenv("ZL_SEED");
+
+	return env ? (unsigned int)strtoul(env, NULL, 0) : (unsigned int)time(NULL);
+}
+
 long long zl_now_us(void)
 {
 	struct timespec ts;

@@ -4,8 +4,9 @@
  * (zonelab_cpuset_test): node sets as 64-bit masks, the writer's history
  * of mems, the allocating side that checks each page against it (a
  * thread, or a forked child: all it uses and counts fits in a mapping
- * shared with it), a thread that allocates once per trial, and the small
- * probes those tests need.  zonelab_mems.c; tests include this header,
+ * shared with it), a thread that allocates once per trial, the kernel's
+ * policy modes, names and weights (zonelab_mpol_kernel_test,
+ * zonelab_place_test), and the small probes those tests need.  zonelab_mems.c; tests include this header,
  * which includes zonelab_pool.h.
  *
  * Nothing in here includes kselftest_harness.h: functions report errors
@@ -109,6 +110,25 @@ void *zl_trial_thread(void *trial);
 bool zl_trial_start(struct zl_trial_alloc *t, int n, long long us);
 /* Wait until trial @n returned: its result. */
 int zl_trial_result(struct zl_trial_alloc *t, int n);
+
+/* ---- the kernel's policies ---- */
+/* set_mempolicy(2)'s modes and flags (uapi/linux/mempolicy.h). */
+enum { ZL_K_DEFAULT, ZL_K_PREFERRED, ZL_K_BIND, ZL_K_INTERLEAVE, ZL_K_LOCAL,
+	ZL_K_PREFERRED_MANY, ZL_K_WEIGHTED_INTERLEAVE, ZL_K_NR_MODES };
+#define ZL_K_F_STATIC	(1 << 15)
+#define ZL_K_F_RELATIVE	(1 << 14)
+/* mpol_to_str()'s names, by mode (6.12's for weighted interleave). */
+extern const char * const zl_kmode[ZL_K_NR_MODES];
+
+/* The kernel's weighted interleave weights (6.9+). */
+#define ZL_IW_DIR	"/sys/kernel/mm/mempolicy/weighted_interleave"
+/* The kernel's weight of @nid, or -errno. */
+int zl_iw_get(int nid);
+/* Set it: 0 or -errno. */
+int zl_iw_set(int nid, int w);
+
+/* ZL_SEED, or the clock's: printed, so that a failure can be rerun. */
+unsigned int zl_test_seed(void);
 
 /* ---- probes ---- */
 /* CLOCK_MONOTONIC in microseconds. */

@@ -16,6 +16,10 @@
  * /proc/<pid>/numa_maps) must read as the context's, and a policy one
  * refuses the other must refuse too.
  *
+ * Weights: a new context's weighted interleave weights are the kernel's
+ * (6.9+), random ones written to its table.  Where pages go under those
+ * policies is zonelab_place_test's.
+ *
  * ZL_SEED=<n> reruns a seed; every test prints the seed it used.
  */
 #define _GNU_SOURCE
@@ -30,7 +34,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 /* 6.1's harness has an unused parameter that -Wextra reports. */
@@ -48,18 +51,6 @@
 #define NR_STRINGS	400
 #define NR_STEPS	300
 
-/* set_mempolicy(2)'s modes and flags (uapi/linux/mempolicy.h). */
-enum { K_DEFAULT, K_PREFERRED, K_BIND, K_INTERLEAVE, K_LOCAL, K_PREFERRED_MANY,
-	K_WEIGHTED_INTERLEAVE, K_NR_MODES };
-#define K_F_STATIC	(1 << 15)
-#define K_F_RELATIVE	(1 << 14)
-
-/* mpol_to_str()'s names, by mode (6.12's for weighted interleave). */
-static const char * const kmode[K_NR_MODES] = {
-	"default", "prefer", "bind", "interleave", "local", "prefer (many)",
-	"weighted interleave",
-};
-
 static const char * const kflag[] = { "", "=static", "=relative" };
 
 FIXTURE(mpolk)
@@ -76,14 +67,6 @@ FIXTURE(mpolk)
 	long long live0;
 };
 
-/* ZL_SEED, or the clock's: printed, so that a failure can be rerun. */
-static unsigned int test_seed(void)
-{
-	const char *env = getenv("ZL_SEED");
-
-	return env ? (unsigned int)strtoul(env, NULL, 0) : (unsigned int)time(NULL);
-}
-
 FIXTURE_SETUP(mpolk)
 {
 	zl_klog_mark(&self->mark);
@@ -91,7 +74,7 @@ FIXTURE_SETUP(mpolk)
 	self->cmd_fd = self->ret_fd = -1;
 	ASSERT_EQ(0, zl_node_state("has_memory", &self->memory));
 	self->mem = zl_mask_bits(&self->memory);
-	self->seed = test_seed();
+	self->seed = zl_test_seed();
 	self->live0 = zl_policies_live();
 	ASSERT_LE(0, self->live0);
 	ASSERT_EQ(0, zl_ctx_create_exempt(CTX));
@@ -453,12 +436,12 @@ static int child_policy(pid_t pid, unsigned long addr, char *out, size_t size)
 		if (strncmp(line, start, strlen(start)))
 			continue;
 		p = line + strlen(start);
-		for (m = K_NR_MODES - 1; m >= 0; m--)
-			if (!strncmp(p, kmode[m], strlen(kmode[m])))
+		for (m = ZL_K_NR_MODES - 1; m >= 0; m--)
+			if (!strncmp(p, zl_kmode[m], strlen(zl_kmode[m])))
 				break;
 		if (m < 0)
 			break;
-		n = strlen(kmode[m]);
+		n = strlen(zl_kmode[m]);
 		snprintf(out, size, "%.*s", (int)(n + strcspn(p + n, " \n")), p);
 		ret = 0;
 	}
@@ -528,7 +511,7 @@ struct step_policy {
 static void rand_policy(unsigned int *seed, const FIXTURE_DATA(mpolk) *self, int nr_modes,
 			struct step_policy *p)
 {
-	static const int kf[] = { 0, K_F_STATIC, K_F_RELATIVE };
+	static const int kf[] = { 0, ZL_K_F_STATIC, ZL_K_F_RELATIVE };
 	char list[256];
 	int f, len;
 
@@ -536,11 +519,11 @@ static void rand_policy(unsigned int *seed, const FIXTURE_DATA(mpolk) *self, int
 	f = rand_r(seed) % 3;
 	p->flags = kf[f];
 	p->nodes = 0;
-	if (p->mode == K_PREFERRED)
+	if (p->mode == ZL_K_PREFERRED)
 		p->nodes = rand_r(seed) % 4 ? rand_node(seed, self->mem) : 0;
-	else if (p->mode != K_DEFAULT && p->mode != K_LOCAL)
+	else if (p->mode != ZL_K_DEFAULT && p->mode != ZL_K_LOCAL)
 		p->nodes = rand_nonempty(seed, self->mem);
-	len = snprintf(p->str, sizeof(p->str), "%s%s", kmode[p->mode], kflag[f]);
+	len = snprintf(p->str, sizeof(p->str), "%s%s", zl_kmode[p->mode], kflag[f]);
 	if (p->nodes)
 		snprintf(p->str + len, sizeof(p->str) - len, ":%s",
 			 zl_bits_list(p->nodes, list, sizeof(list)));
@@ -586,9 +569,9 @@ TEST_F_TIMEOUT(mpolk, rebinds_as_a_task_in_a_cpuset, 300)
 	ASSERT_EQ(0, zl_ctx_write(CTX, "mems", "%s", list));
 	child_start(_metadata, self, &addr);
 	/* Weighted interleave is 6.9's: on older kernels not asked about. */
-	nr_modes = child_set(self, K_WEIGHTED_INTERLEAVE, self->mem) ? K_NR_MODES - 1 :
-								       K_NR_MODES;
-	ASSERT_EQ(0, child_set(self, K_DEFAULT, 0));
+	nr_modes = child_set(self, ZL_K_WEIGHTED_INTERLEAVE, self->mem) ? ZL_K_NR_MODES - 1 :
+								       ZL_K_NR_MODES;
+	ASSERT_EQ(0, child_set(self, ZL_K_DEFAULT, 0));
 	TH_LOG("seed %u, %d steps over memory nodes %s, %d modes", self->seed, NR_STEPS,
 	       zl_bits_list(self->mem, list, sizeof(list)), nr_modes);
 
@@ -624,309 +607,6 @@ TEST_F_TIMEOUT(mpolk, rebinds_as_a_task_in_a_cpuset, 300)
 	EXPECT_LT(0, policies);
 }
 
-/* ---- placement: the writer's own policy ---- */
-
-/* Pages of each placement run: a multiple of every interleave set's size up to 8. */
-#define NR_PLACE	840
-
-/* What the child of a placement run found: pages per node, each side. */
-struct place_shared {
-	long kernel[64], zonelab[64];
-	int err;			/* the first failure's -errno, or 0 */
-	char what[128];			/* and what failed */
-};
-
-FIXTURE(place)
-{
-	struct zl_klog_mark mark;
-	unsigned long long mem;
-	int cpu_node;
-	int old_weight[64];		/* the kernel's weights to put back, or 0 */
-};
-
-FIXTURE_VARIANT(place)
-{
-	int mode;
-	int nodes;	/* 0: none; 1: one remote node; 2: two, remote first; -1: all */
-};
-
-FIXTURE_VARIANT_ADD(place, local) { .mode = K_DEFAULT, .nodes = 0 };
-FIXTURE_VARIANT_ADD(place, bind) { .mode = K_BIND, .nodes = 1 };
-FIXTURE_VARIANT_ADD(place, prefer) { .mode = K_PREFERRED, .nodes = 1 };
-FIXTURE_VARIANT_ADD(place, prefer_many) { .mode = K_PREFERRED_MANY, .nodes = 2 };
-FIXTURE_VARIANT_ADD(place, interleave) { .mode = K_INTERLEAVE, .nodes = -1 };
-FIXTURE_VARIANT_ADD(place, weighted_interleave) {
-	.mode = K_WEIGHTED_INTERLEAVE, .nodes = -1
-};
-
-/* The kernel's weighted interleave weights (6.9+). */
-#define IW_DIR		"/sys/kernel/mm/mempolicy/weighted_interleave"
-
-/* The kernel's weight of @nid, or -errno. */
-static int iw_get(int nid)
-{
-	char path[96];
-	long w;
-	int ret;
-
-	snprintf(path, sizeof(path), IW_DIR "/node%d", nid);
-	ret = zl_read_long(path, &w);
-	return ret ? ret : (int)w;
-}
-
-static int iw_set(int nid, int w)
-{
-	char path[96], val[16];
-
-	snprintf(path, sizeof(path), IW_DIR "/node%d", nid);
-	snprintf(val, sizeof(val), "%d", w);
-	return zl_write_str(path, val);
-}
-
-/*
- * Random weights 1..4 for the nodes of @bits, seeded, whose sum divides
- * NR_PLACE (so that both sides end on whole rounds), into @w: 0 or -errno.
- */
-static int iw_random(unsigned int *seed, unsigned long long bits, int *w)
-{
-	int nid, sum, tries;
-
-	for (tries = 0; tries < 1000; tries++) {
-		sum = 0;
-		for (nid = 0; nid < 64; nid++) {
-			if (!(bits & (1ULL << nid)))
-				continue;
-			w[nid] = 1 + rand_r(seed) % 4;
-			sum += w[nid];
-		}
-		if (NR_PLACE % sum == 0)
-			return 0;
-	}
-	return -ERANGE;
-}
-
-FIXTURE_SETUP(place)
-{
-	struct zl_mask m;
-
-	zl_klog_mark(&self->mark);
-	ASSERT_EQ(0, zl_node_state("has_memory", &m));
-	self->mem = zl_mask_bits(&m);
-	self->cpu_node = zl_cpu_node(0);
-	ASSERT_LE(0, self->cpu_node);
-}
-
-FIXTURE_TEARDOWN(place)
-{
-	int nid;
-
-	for (nid = 0; nid < 64; nid++)
-		if (self->old_weight[nid] > 0) {
-			EXPECT_EQ(0, iw_set(nid, self->old_weight[nid]));
-		}
-	EXPECT_EQ(0, zl_cmd(ZL_PCP, "drain all"));
-	EXPECT_EQ(0, zl_klog_new_bad(&self->mark));
-}
-
-/* The node distance from @a to @b (/sys/devices/system/node), or -1. */
-static int node_distance(int a, int b)
-{
-	char path[64], *text, *p;
-	int d = -1, i;
-
-	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/distance", a);
-	text = zl_read_file(path, NULL);
-	for (p = text, i = 0; p && i <= b; i++)
-		d = strtol(p, &p, 10);
-	free(text);
-	return p ? d : -1;
-}
-
-/*
- * The variant's nodes with memory, as bits, or 0 when there are too few:
- * -1 every one; 1 one other than CPU 0's node; 2 two such nodes, the
- * first strictly nearer to CPU 0's node than the second, so that a
- * prefer (many) allocation has one right answer (between equal distances
- * the kernel's boot-time order decides, see zonelab_kernel_agree_test).
- */
-static unsigned long long place_nodes(const FIXTURE_DATA(place) *self, int want)
-{
-	unsigned long long remote = self->mem & ~(1ULL << self->cpu_node);
-	int a = -1, b = -1, nid;
-
-	if (want < 0)
-		return self->mem;
-	for (nid = 0; nid < 64; nid++) {
-		if (!(remote & (1ULL << nid)))
-			continue;
-		if (a < 0 || node_distance(self->cpu_node, nid) <
-			     node_distance(self->cpu_node, a))
-			a = nid;
-	}
-	if (a < 0 || want == 1)
-		return a < 0 ? 0 : 1ULL << a;
-	for (nid = 0; nid < 64; nid++)
-		if ((remote & (1ULL << nid)) &&
-		    node_distance(self->cpu_node, nid) > node_distance(self->cpu_node, a))
-			b = nid;
-	return b < 0 ? 0 : 1ULL << a | 1ULL << b;
-}
-
-/* Record the first failure of a placement child. */
-static void place_fail(struct place_shared *sh, int err, const char *what)
-{
-	if (!sh->err) {
-		sh->err = err;
-		snprintf(sh->what, sizeof(sh->what), "%s", what);
-	}
-}
-
-/* The kernel's side: NR_PLACE anonymous pages touched, their nodes from move_pages(2). */
-static void place_kernel(struct place_shared *sh)
-{
-	static void *pages[NR_PLACE];
-	static int status[NR_PLACE];
-	char *p = mmap(NULL, NR_PLACE * 4096UL, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	int i;
-
-	if (p == MAP_FAILED)
-		return place_fail(sh, -errno, "mmap");
-	/* 4 KiB pages, one policy decision each, as zonelab's. */
-	madvise(p, NR_PLACE * 4096UL, MADV_NOHUGEPAGE);
-	for (i = 0; i < NR_PLACE; i++) {
-		p[i * 4096UL] = 1;
-		pages[i] = p + i * 4096UL;
-	}
-	if (syscall(SYS_move_pages, 0L, (unsigned long)NR_PLACE, pages, NULL, status, 0L))
-		return place_fail(sh, -errno, "move_pages");
-	for (i = 0; i < NR_PLACE; i++) {
-		if (status[i] < 0 || status[i] >= 64)
-			return place_fail(sh, status[i] < 0 ? status[i] : -ERANGE,
-					  "move_pages status");
-		sh->kernel[status[i]]++;
-	}
-	munmap(p, NR_PLACE * 4096UL);
-}
-
-/* zonelab's side: `alloc NR_PLACE` without ctx=, written by this task. */
-static void place_zonelab(struct place_shared *sh)
-{
-	char err[256] = "";
-	struct zl_held h;
-	int fd = zl_alloc_open_exempt(), nid, ret;
-
-	if (fd < 0)
-		return place_fail(sh, fd, "open alloc");
-	ret = zl_alloc_cmd(fd, "alloc %d", NR_PLACE);
-	if (!ret)
-		ret = zl_alloc_state(fd, 4096, &h, err, sizeof(err));
-	if (ret) {
-		close(fd);
-		return place_fail(sh, ret, err[0] ? err : "alloc");
-	}
-	zl_for_each_node(nid, &h.nodes)
-		if (nid < 64)
-			sh->zonelab[nid] = h.node[nid];
-	close(fd);
-}
-
-/* In a child on CPU 0 under the policy: both sides' placements into @sh. */
-static void __attribute__((noreturn)) place_child(struct place_shared *sh, int mode,
-						  unsigned long long nodes)
-{
-	unsigned long mask = nodes;
-
-	/* A task without a policy of its own: the default one, as forked. */
-	if (zl_pin_cpu(0))
-		place_fail(sh, -EINVAL, "pin to CPU 0");
-	else if (mode != K_DEFAULT && syscall(SYS_set_mempolicy, mode, &mask, 64UL))
-		place_fail(sh, -errno, "set_mempolicy");
-	if (!sh->err)
-		place_kernel(sh);
-	if (!sh->err)
-		place_zonelab(sh);
-	_exit(0);
-}
-
-/*
- * Weighted interleave: the kernel's weights of @nodes set at random,
- * seeded (ZL_SEED), the old ones kept for the teardown.  Both sides read
- * the same table: the kernel's fault path, and zonelab's task path
- * through sysfs.
- */
-static bool place_weights(struct __test_metadata *_metadata, FIXTURE_DATA(place) *self,
-			  unsigned long long nodes)
-{
-	unsigned int seed = test_seed();
-	int w[64] = { 0 }, nid;
-
-	if (!zl_path_exists(IW_DIR))
-		SKIP(return false, "this kernel has no weighted interleave weights (6.9+)");
-	ASSERT_EQ(0, iw_random(&seed, nodes, w));
-	TH_LOG("seed %u", seed);
-	for (nid = 0; nid < 64; nid++) {
-		if (!w[nid])
-			continue;
-		self->old_weight[nid] = iw_get(nid);
-		ASSERT_LT(0, self->old_weight[nid]);
-		ASSERT_EQ(0, iw_set(nid, w[nid]));
-		TH_LOG("node %d: weight %d", nid, w[nid]);
-	}
-	return true;
-}
-
-/*
- * A task under a policy set with set_mempolicy(2), as numactl sets it,
- * allocates NR_PLACE pages of its own (anonymous, faulted in; their nodes
- * from move_pages(2)) and writes `alloc NR_PLACE` to an alloc file with no
- * ctx=: zonelab must place as many pages on each node as the kernel did.
- * Interleave differs by construction and only in order: the kernel picks
- * an anonymous page's node by its offset in the mapping, zonelab by the
- * task's il_prev cursor (interleave_nodes(), what the kernel uses for a
- * task's pages outside a mapping); over a multiple of the node count both
- * give each node the same share.
- */
-TEST_F(place, as_the_kernel_places_the_tasks_pages)
-{
-	unsigned long long nodes = place_nodes(self, variant->nodes);
-	struct place_shared *sh;
-	char list[256];
-	int nid, status;
-	pid_t pid;
-
-	if (variant->nodes && !nodes)
-		SKIP(return, "no nodes with memory at distinct distances besides CPU 0's");
-	if (variant->mode == K_WEIGHTED_INTERLEAVE && !place_weights(_metadata, self, nodes))
-		return;
-	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, sh);
-	memset(sh, 0, sizeof(*sh));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid)
-		place_child(sh, variant->mode, nodes);
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
-	if (sh->err == -EINVAL && variant->mode == K_PREFERRED_MANY &&
-	    !strcmp(sh->what, "set_mempolicy")) {
-		munmap(sh, sizeof(*sh));
-		SKIP(return, "this kernel has no MPOL_PREFERRED_MANY");
-	}
-	ASSERT_EQ(0, sh->err) TH_LOG("%s: %s", sh->what, strerror(-sh->err));
-	TH_LOG("%s over %s from CPU 0 (node %d), %d pages:", kmode[variant->mode],
-	       nodes ? zl_bits_list(nodes, list, sizeof(list)) : "no nodes", self->cpu_node,
-	       NR_PLACE);
-	for (nid = 0; nid < 64; nid++) {
-		if (!sh->kernel[nid] && !sh->zonelab[nid])
-			continue;
-		TH_LOG("  node %d: kernel %ld, zonelab %ld", nid, sh->kernel[nid],
-		       sh->zonelab[nid]);
-		EXPECT_EQ(sh->kernel[nid], sh->zonelab[nid]);
-	}
-	munmap(sh, sizeof(*sh));
-}
-
 /*
  * A new context's weights are the kernel's (6.9+): random ones written to
  * its table, seeded, read back from the context's `weights`.
@@ -937,15 +617,15 @@ TEST_F(mpolk, ctx_weights_are_the_kernels)
 	int w[64] = { 0 }, old[64] = { 0 }, nid, got;
 	char *text, *line, *save = NULL;
 
-	if (!zl_path_exists(IW_DIR))
+	if (!zl_path_exists(ZL_IW_DIR))
 		SKIP(return, "this kernel has no weighted interleave weights (6.9+)");
 	TH_LOG("seed %u", seed);
 	for (nid = 0; nid < 64; nid++)
 		if (self->mem & (1ULL << nid)) {
 			w[nid] = 1 + rand_r(&seed) % 255;
-			old[nid] = iw_get(nid);
+			old[nid] = zl_iw_get(nid);
 			ASSERT_LT(0, old[nid]);
-			ASSERT_EQ(0, iw_set(nid, w[nid]));
+			ASSERT_EQ(0, zl_iw_set(nid, w[nid]));
 		}
 	ASSERT_EQ(0, zl_ctx_create(CTX "_w"));
 	text = zl_ctx_read(CTX "_w", "weights");
@@ -961,7 +641,7 @@ TEST_F(mpolk, ctx_weights_are_the_kernels)
 	for (nid = 0; nid < 64; nid++) {
 		EXPECT_EQ(0, w[nid]) TH_LOG("node %d: not in the context's weights", nid);
 		if (old[nid] > 0) {
-			EXPECT_EQ(0, iw_set(nid, old[nid]));
+			EXPECT_EQ(0, zl_iw_set(nid, old[nid]));
 		}
 	}
 	EXPECT_EQ(0, zl_ctx_destroy(CTX "_w"));
