@@ -8,6 +8,11 @@
  * Documentation/admin-guide/mm/numa_memory_policy.rst (6.1) for the
  * default remap, MPOL_F_STATIC_NODES and MPOL_F_RELATIVE_NODES.
  *
+ * The expectations here are the document's and zonelab's own format: the
+ * kernel itself is asked for the same things by zonelab_mpol_kernel_test
+ * (strings through tmpfs, rebinds through a task in a cpuset) and
+ * zonelab_place_test (where pages go).
+ *
  * Pages are allocated through an `alloc` file bound to the test's context
  * (`alloc <n> ctx=<name>`) and counted per node from the file's node
  * lines.  Every test pins itself to one CPU, starts from a quiescent pool
