@@ -125,6 +125,8 @@ static void zl_victim_gone(struct zl_owner *o)
 	lockdep_assert_held(&zl_oom_lock);
 
 	WRITE_ONCE(o->victim, false);
+	o->oom_skip = false;
+	o->reap_tries = 0;
 	atomic_dec(&zl_nr_victims);
 	atomic_long_inc(&zl_oom_gone);
 	trace_zonelab_oom_gone(o->id, atomic_long_read(&o->reaped));
@@ -267,8 +269,6 @@ static void zl_oom_mark(struct zl_owner *victim)
 	lockdep_assert_held(&zl_oom_lock);
 
 	WRITE_ONCE(victim->victim, true);
-	victim->oom_skip = false;
-	victim->reap_tries = 0;
 	atomic_inc(&zl_nr_victims);
 	WRITE_ONCE(victim->kills, victim->kills + 1);
 	zl_count(ZL_STAT_OOM_KILLS);

@@ -571,7 +571,7 @@ void zl_pcp_show(struct seq_file *m, struct zl_zone *zone);
  * @kills:	times it was chosen; under zl_oom_lock.
  * @oom_skip:	MMF_OOM_SKIP: the reaper gave up on this victim, which no
  *		longer stops a new choice; set under zl_oom_lock, cleared
- *		when it is chosen.
+ *		with @reap_tries when the victim is gone.
  * @reap_tries:	the reaper's passes over this victim; under zl_oom_lock.
  * @reap:	frees the owner's pages (with @trylock, gives up while they
  *		are busy), or NULL when its users free them on seeing

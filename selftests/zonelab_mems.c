@@ -227,7 +227,8 @@ const char * const zl_kmode[ZL_K_NR_MODES] = {
 	"weighted interleave",
 };
 
-int zl_iw_get(int nid)
+/* The kernel's weight of @nid, or -errno. */
+static int iw_get(int nid)
 {
 	char path[96];
 	long w;
@@ -238,13 +239,42 @@ int zl_iw_get(int nid)
 	return ret ? ret : (int)w;
 }
 
-int zl_iw_set(int nid, int w)
+static int iw_set(int nid, int w)
 {
 	char path[96], val[16];
 
 	snprintf(path, sizeof(path), ZL_IW_DIR "/node%d", nid);
 	snprintf(val, sizeof(val), "%d", w);
 	return zl_write_str(path, val);
+}
+
+int zl_iw_swap(int *old, int nid, int w)
+{
+	if (!old[nid]) {
+		old[nid] = iw_get(nid);
+		if (old[nid] <= 0) {
+			int ret = old[nid] ? old[nid] : -EINVAL;
+
+			old[nid] = 0;
+			return ret;
+		}
+	}
+	return iw_set(nid, w);
+}
+
+int zl_iw_restore(int *old)
+{
+	int nid, ret, first = 0;
+
+	for (nid = 0; nid < 64; nid++) {
+		if (!old[nid])
+			continue;
+		ret = iw_set(nid, old[nid]);
+		if (ret && !first)
+			first = ret;
+		old[nid] = 0;
+	}
+	return first;
 }
 
 unsigned int zl_test_seed(void)

@@ -122,10 +122,14 @@ extern const char * const zl_kmode[ZL_K_NR_MODES];
 
 /* The kernel's weighted interleave weights (6.9+). */
 #define ZL_IW_DIR	"/sys/kernel/mm/mempolicy/weighted_interleave"
-/* The kernel's weight of @nid, or -errno. */
-int zl_iw_get(int nid);
-/* Set it: 0 or -errno. */
-int zl_iw_set(int nid, int w);
+/*
+ * Set the kernel's weight of @nid to @w, keeping the one it replaces in
+ * @old[nid] (64 entries, 0: none kept) unless one is kept already.
+ * 0 or -errno.
+ */
+int zl_iw_swap(int *old, int nid, int w);
+/* Put back every weight @old keeps and forget it: 0, or the first -errno. */
+int zl_iw_restore(int *old);
 
 /* ZL_SEED, or the clock's: printed, so that a failure can be rerun. */
 unsigned int zl_test_seed(void);

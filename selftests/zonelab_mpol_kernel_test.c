@@ -65,6 +65,7 @@ FIXTURE(mpolk)
 	int cmd_fd, ret_fd;		/* the pipes to and from the child */
 	bool cg_mounted, cg_enabled, cg_made;
 	long long live0;
+	int old_weight[64];		/* the kernel's weights to put back, or 0 */
 };
 
 FIXTURE_SETUP(mpolk)
@@ -105,6 +106,7 @@ FIXTURE_TEARDOWN(mpolk)
 		EXPECT_EQ(0, umount(CGROOT));
 	if (self->created)
 		EXPECT_EQ(0, zl_ctx_destroy(CTX));
+	EXPECT_EQ(0, zl_iw_restore(self->old_weight));
 	EXPECT_EQ(0, zl_policies_settle(self->live0, 2000, &last))
 		TH_LOG("policies_live %lld, %lld before the test", last, self->live0);
 	EXPECT_EQ(0, zl_klog_new_bad(&self->mark));
@@ -614,7 +616,7 @@ TEST_F_TIMEOUT(mpolk, rebinds_as_a_task_in_a_cpuset, 300)
 TEST_F(mpolk, ctx_weights_are_the_kernels)
 {
 	unsigned int seed = self->seed;
-	int w[64] = { 0 }, old[64] = { 0 }, nid, got;
+	int w[64] = { 0 }, nid, got;
 	char *text, *line, *save = NULL;
 
 	if (!zl_path_exists(ZL_IW_DIR))
@@ -623,9 +625,7 @@ TEST_F(mpolk, ctx_weights_are_the_kernels)
 	for (nid = 0; nid < 64; nid++)
 		if (self->mem & (1ULL << nid)) {
 			w[nid] = 1 + rand_r(&seed) % 255;
-			old[nid] = zl_iw_get(nid);
-			ASSERT_LT(0, old[nid]);
-			ASSERT_EQ(0, zl_iw_set(nid, w[nid]));
+			ASSERT_EQ(0, zl_iw_swap(self->old_weight, nid, w[nid]));
 		}
 	ASSERT_EQ(0, zl_ctx_create(CTX "_w"));
 	text = zl_ctx_read(CTX "_w", "weights");
@@ -640,9 +640,6 @@ TEST_F(mpolk, ctx_weights_are_the_kernels)
 	free(text);
 	for (nid = 0; nid < 64; nid++) {
 		EXPECT_EQ(0, w[nid]) TH_LOG("node %d: not in the context's weights", nid);
-		if (old[nid] > 0) {
-			EXPECT_EQ(0, zl_iw_set(nid, old[nid]));
-		}
 	}
 	EXPECT_EQ(0, zl_ctx_destroy(CTX "_w"));
 }

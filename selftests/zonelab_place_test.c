@@ -81,7 +81,8 @@ FIXTURE_VARIANT_ADD(place, numactl_interleave) {
 
 /*
  * Random weights 1..4 for the nodes of @bits, seeded, whose sum divides
- * NR_PLACE (so that both sides end on whole rounds), into @w: 0 or -errno.
+ * NR_PLACE (so that both sides of a count end on whole rounds), into @w:
+ * 0 or -errno.
  */
 static int iw_random(unsigned int *seed, unsigned long long bits, int *w)
 {
@@ -114,12 +115,7 @@ FIXTURE_SETUP(place)
 
 FIXTURE_TEARDOWN(place)
 {
-	int nid;
-
-	for (nid = 0; nid < 64; nid++)
-		if (self->old_weight[nid] > 0) {
-			EXPECT_EQ(0, zl_iw_set(nid, self->old_weight[nid]));
-		}
+	EXPECT_EQ(0, zl_iw_restore(self->old_weight));
 	EXPECT_EQ(0, zl_cmd(ZL_PCP, "drain all"));
 	EXPECT_EQ(0, zl_klog_new_bad(&self->mark));
 }
@@ -303,29 +299,26 @@ static void __attribute__((noreturn)) place_child(struct place_shared *sh, int m
 
 /*
  * Weighted interleave: the kernel's weights of @nodes set at random,
- * seeded (ZL_SEED), the old ones kept for the teardown.  Both sides read
- * the same table: the kernel's fault path, and zonelab's task path
- * through sysfs.
+ * seeded (ZL_SEED), their sum dividing NR_PLACE; the old ones kept in @old
+ * for the teardown.  Both sides read the same table: the kernel's fault
+ * path, and zonelab through sysfs.  Their sum.
  */
-static bool place_weights(struct __test_metadata *_metadata, FIXTURE_DATA(place) *self,
-			  unsigned long long nodes)
+static int random_weights(struct __test_metadata *_metadata, unsigned long long nodes,
+			  int *old)
 {
 	unsigned int seed = zl_test_seed();
-	int w[64] = { 0 }, nid;
+	int w[64] = { 0 }, nid, sum = 0;
 
-	if (!zl_path_exists(ZL_IW_DIR))
-		SKIP(return false, "this kernel has no weighted interleave weights (6.9+)");
 	ASSERT_EQ(0, iw_random(&seed, nodes, w));
 	TH_LOG("seed %u", seed);
 	for (nid = 0; nid < 64; nid++) {
 		if (!w[nid])
 			continue;
-		self->old_weight[nid] = zl_iw_get(nid);
-		ASSERT_LT(0, self->old_weight[nid]);
-		ASSERT_EQ(0, zl_iw_set(nid, w[nid]));
+		ASSERT_EQ(0, zl_iw_swap(old, nid, w[nid]));
 		TH_LOG("node %d: weight %d", nid, w[nid]);
+		sum += w[nid];
 	}
-	return true;
+	return sum;
 }
 
 /*
@@ -350,8 +343,11 @@ TEST_F(place, as_the_kernel_places_the_tasks_pages)
 
 	if (variant->nodes && !nodes)
 		SKIP(return, "no nodes with memory at distinct distances besides CPU 0's");
-	if (variant->mode == ZL_K_WEIGHTED_INTERLEAVE && !place_weights(_metadata, self, nodes))
-		return;
+	if (variant->mode == ZL_K_WEIGHTED_INTERLEAVE) {
+		if (!zl_path_exists(ZL_IW_DIR))
+			SKIP(return, "this kernel has no weighted interleave (6.9+)");
+		random_weights(_metadata, nodes, self->old_weight);
+	}
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, sh);
 	memset(sh, 0, sizeof(*sh));
@@ -421,39 +417,11 @@ FIXTURE_SETUP(shared)
 
 FIXTURE_TEARDOWN(shared)
 {
-	int nid;
-
-	for (nid = 0; nid < 64; nid++)
-		if (self->old_weight[nid] > 0) {
-			EXPECT_EQ(0, zl_iw_set(nid, self->old_weight[nid]));
-		}
+	EXPECT_EQ(0, zl_iw_restore(self->old_weight));
 	if (self->region) {
 		EXPECT_EQ(0, zl_region_cmd("destroy " SHARED_REG));
 	}
 	EXPECT_EQ(0, zl_klog_new_bad(&self->mark));
-}
-
-/*
- * Random kernel weights 1..4 for the nodes with memory, seeded, the old
- * ones kept for the teardown; their sum.
- */
-static int shared_weights(struct __test_metadata *_metadata, FIXTURE_DATA(shared) *self)
-{
-	unsigned int seed = zl_test_seed();
-	int nid, w, sum = 0;
-
-	TH_LOG("seed %u", seed);
-	for (nid = 0; nid < 64; nid++) {
-		if (!(self->mem & (1ULL << nid)))
-			continue;
-		w = 1 + rand_r(&seed) % 4;
-		self->old_weight[nid] = zl_iw_get(nid);
-		ASSERT_LT(0, self->old_weight[nid]);
-		ASSERT_EQ(0, zl_iw_set(nid, w));
-		TH_LOG("node %d: weight %d", nid, w);
-		sum += w;
-	}
-	return sum;
 }
 
 /* The kernel's side: a memfd of NR_SHARED pages under mbind(2), faulted in. */
@@ -508,7 +476,7 @@ TEST_F(shared, pages_land_as_in_a_shmem_file)
 	if (variant->mode == ZL_K_WEIGHTED_INTERLEAVE) {
 		if (!zl_path_exists(ZL_IW_DIR))
 			SKIP(return, "this kernel has no weighted interleave (6.9+)");
-		rounds = shared_weights(_metadata, self);
+		rounds = random_weights(_metadata, self->mem, self->old_weight);
 	}
 	shared_kernel(_metadata, variant->mode, self->mem, status, &ino);
 	/* A multiple of the node count and of the weights' sum. */
